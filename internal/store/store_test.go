@@ -1,0 +1,234 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+func testKEK(t *testing.T) *KEK {
+	t.Helper()
+	k, err := ParseKEK(GenerateKeyText())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func openTest(t *testing.T, dir string, kek *KEK) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), dir, kek)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestOpenPragmasAndMigrations(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	kek := testKEK(t)
+	s := openTest(t, dir, kek)
+	for _, c := range []struct {
+		pragma string
+		want   string
+	}{
+		{"page_size", "8192"},
+		{"journal_mode", "wal"},
+		{"synchronous", "2"}, // FULL
+		{"foreign_keys", "1"},
+	} {
+		var got string
+		if err := s.db.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Errorf("PRAGMA %s = %s, want %s", c.pragma, got, c.want)
+		}
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil || v != 1 {
+		t.Fatalf("schema version %d, %v; want 1", v, err)
+	}
+	s.Close()
+	// Reopening applies nothing twice.
+	s2 := openTest(t, dir, kek)
+	if v, err := s2.SchemaVersion(ctx); err != nil || v != 1 {
+		t.Fatalf("after reopen: schema version %d, %v", v, err)
+	}
+}
+
+func TestParseKEK(t *testing.T) {
+	for _, in := range []string{"", "abcd", "zz" + GenerateKeyText()[2:], GenerateKeyText() + "00"} {
+		if _, err := ParseKEK(in); err == nil {
+			t.Errorf("ParseKEK(%q) succeeded", in)
+		}
+	}
+	if _, err := ParseKEK(" " + GenerateKeyText() + "\n"); err != nil {
+		t.Error(err)
+	}
+	if _, err := ParseKEK("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="); err != nil {
+		t.Error(err)
+	}
+}
+
+// enrollOne writes a person, encounter, sample and template in one
+// transaction and returns them.
+func enrollOne(t *testing.T, s *Store, data, image []byte) (*Person, *Encounter, *Template) {
+	t.Helper()
+	ctx := context.Background()
+	p := &Person{ID: uuid.NewString(), GivenName: "Ana", BirthDate: "2015-03-01", Status: PersonActive}
+	e := &Encounter{ID: uuid.NewString(), PersonID: p.ID, CapturedAt: time.Now(), Officer: "o1", Source: "json", Status: EncounterEnrolled}
+	sm := &Sample{ID: uuid.NewString(), EncounterID: e.ID, Modality: "finger", Position: 2, Quality: 80, Status: SampleOK, ImageFormat: "png", Image: image}
+	tp := &Template{ID: uuid.NewString(), SampleID: sm.ID, EncounterID: e.ID, PersonID: p.ID, Modality: "finger", Position: 2, Format: "test", Data: data}
+	err := s.Update(ctx, func(tx *Tx) error {
+		key, err := tx.NewDataKey(ctx)
+		if err != nil {
+			return err
+		}
+		e.KeyID = key.ID
+		if err := tx.InsertPerson(ctx, p); err != nil {
+			return err
+		}
+		if err := tx.InsertEncounter(ctx, e); err != nil {
+			return err
+		}
+		if err := tx.InsertSample(ctx, key, sm); err != nil {
+			return err
+		}
+		return tx.InsertTemplate(ctx, key, tp)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, e, tp
+}
+
+func TestEnvelopeRoundTripAndErasure(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), testKEK(t))
+	data := []byte("template bytes that must not appear in the file")
+	img := []byte("PNG image bytes that must not appear either")
+	p, e, tp := enrollOne(t, s, data, img)
+
+	// Nothing is stored in the clear.
+	var sealed, rawImg []byte
+	if err := s.db.QueryRow(`SELECT sealed FROM templates WHERE id = ?`, tp.ID).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.QueryRow(`SELECT image FROM samples WHERE encounter_id = ?`, e.ID).Scan(&rawImg); err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(sealed, data[:10]) || bytes.Contains(rawImg, img[:10]) {
+		t.Fatal("plaintext found in the database")
+	}
+
+	got, err := s.PersonTemplates(ctx, p.ID)
+	if err != nil || len(got) != 1 || !bytes.Equal(got[0].Data, data) {
+		t.Fatalf("PersonTemplates = %v, %v", got, err)
+	}
+	sms, err := s.Samples(ctx, e.ID)
+	if err != nil || len(sms) != 1 || !bytes.Equal(sms[0].Image, img) {
+		t.Fatalf("Samples = %v, %v", sms, err)
+	}
+
+	// A sealed template moved to another record id does not open.
+	key, err := s.dataKey(ctx, s.db, e.KeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := key.Open("another-id", sealed); !errors.Is(err, ErrDecrypt) {
+		t.Errorf("open under another record id: %v, want ErrDecrypt", err)
+	}
+
+	// Erasure: deleting the data key makes the record unreadable.
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.DeleteDataKey(ctx, e.KeyID) }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Samples(ctx, e.ID); !errors.Is(err, ErrKeyErased) {
+		t.Errorf("Samples after erasure: %v, want ErrKeyErased", err)
+	}
+	st, err := s.ScanTemplates(ctx, func(*Template) error { t.Error("erased template scanned"); return nil }, nil)
+	if err != nil || st.Erased != 1 || st.Loaded != 0 {
+		t.Errorf("ScanTemplates after erasure = %+v, %v", st, err)
+	}
+}
+
+func TestWrongKEK(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir, testKEK(t))
+	enrollOne(t, s, []byte("x"), nil)
+	s.Close()
+	s2 := openTest(t, dir, testKEK(t))
+	if _, err := s2.ScanTemplates(ctx, func(*Template) error { return nil }, nil); !errors.Is(err, ErrDecrypt) {
+		t.Errorf("scan with another KEK: %v, want ErrDecrypt", err)
+	}
+}
+
+func TestRollbackLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), testKEK(t))
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.InsertPerson(ctx, &Person{ID: "p1", Status: PersonActive}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if _, err := s.Person(ctx, "p1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("person after rollback: %v", err)
+	}
+}
+
+func TestMinor(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		birth string
+		want  bool
+	}{{"2010-01-01", true}, {"2008-06-01", false}, {"2008-06-02", true}, {"", false}, {"garbage", false}} {
+		if got := (&Person{BirthDate: c.birth}).Minor(now); got != c.want {
+			t.Errorf("Minor(%q) = %v, want %v", c.birth, got, c.want)
+		}
+	}
+}
+
+func TestTasksAndUsers(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), testKEK(t))
+	p, e, _ := enrollOne(t, s, []byte("x"), nil)
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.PutUser(ctx, &User{Name: "eve", Role: "examiner"}, "tok"); err != nil {
+			return err
+		}
+		return tx.InsertTask(ctx, &Task{ID: "t1", Kind: "dedup", EncounterID: e.ID, PersonID: p.ID, Candidates: []byte("[]"), State: TaskOpen})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.UserByToken(ctx, "tok")
+	if err != nil || u.Name != "eve" {
+		t.Fatalf("UserByToken = %v, %v", u, err)
+	}
+	if _, err := s.UserByToken(ctx, "other"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown token: %v", err)
+	}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.ClaimTask(ctx, "t1", "eve") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.ClaimTask(ctx, "t1", "bob") }); !errors.Is(err, ErrConflict) {
+		t.Errorf("second claim: %v, want ErrConflict", err)
+	}
+	ts, err := s.Tasks(ctx, TaskClaimed)
+	if err != nil || len(ts) != 1 || ts[0].ClaimedBy != "eve" {
+		t.Fatalf("Tasks = %v, %v", ts, err)
+	}
+}
