@@ -1,0 +1,261 @@
+package nn
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+)
+
+// Conv describes a 2-D convolution's geometry.
+type Conv struct {
+	Stride int
+	Pad    Padding
+	// Relu applies max(0, ·) to the result.
+	Relu bool
+}
+
+// convShape checks x [H W C] against filters w [KH KW Cin Cout] and returns
+// the dimensions of the output.
+func convShape(x, w *Tensor, bias []float32, p Conv) (h, wd, c, kh, kw, co, oh, ow int, err error) {
+	h, wd, c, err = x.HWC()
+	if err != nil {
+		return
+	}
+	if len(w.Shape) != 4 || w.Shape[2] != c {
+		err = fmt.Errorf("%w: filters %v for input %v", ErrShape, w.Shape, x.Shape)
+		return
+	}
+	kh, kw, co = w.Shape[0], w.Shape[1], w.Shape[3]
+	if bias != nil && len(bias) != co {
+		err = fmt.Errorf("%w: %d biases for %d output channels", ErrShape, len(bias), co)
+		return
+	}
+	if oh, err = outSize(h, p.Pad.Top+p.Pad.Bottom, kh, p.Stride); err != nil {
+		return
+	}
+	ow, err = outSize(wd, p.Pad.Left+p.Pad.Right, kw, p.Stride)
+	return
+}
+
+// Conv2D returns the convolution (TensorFlow's conv2d, a cross-correlation)
+// of x [H W Cin] with filters w [KH KW Cin Cout] plus bias (nil for none).
+// It lowers the convolution to one matrix product: im2col rows of
+// KH·KW·Cin input values times the filter matrix, computed by blas32.Gemm;
+// a 1×1 stride-1 unpadded convolution multiplies the input directly.
+// Conv2DRef is its plain scalar twin.
+func Conv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
+	h, wd, c, kh, kw, co, oh, ow, err := convShape(x, w, bias, p)
+	if err != nil {
+		return nil, err
+	}
+	k := kh * kw * c
+	m := oh * ow
+	var a []float32
+	if kh == 1 && kw == 1 && p.Stride == 1 && p.Pad == (Padding{}) {
+		a = x.Data
+	} else {
+		a = make([]float32, m*k)
+		im2col(a, x.Data, h, wd, c, kh, kw, oh, ow, p.Stride, p.Pad)
+	}
+	out := New(oh, ow, co)
+	if bias != nil {
+		for i := 0; i < m; i++ {
+			copy(out.Data[i*co:i*co+co], bias)
+		}
+	}
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
+		blas32.General{Rows: m, Cols: k, Stride: k, Data: a},
+		blas32.General{Rows: k, Cols: co, Stride: co, Data: w.Data},
+		1,
+		blas32.General{Rows: m, Cols: co, Stride: co, Data: out.Data})
+	if p.Relu {
+		Relu(out)
+	}
+	return out, nil
+}
+
+// im2col writes, for each output position, the KH×KW×C input window (zeros
+// where it falls in the padding) as one row of dst.
+func im2col(dst, src []float32, h, w, c, kh, kw, oh, ow, stride int, pad Padding) {
+	rowLen := kh * kw * c
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			row := dst[(oy*ow+ox)*rowLen : (oy*ow+ox+1)*rowLen]
+			i := 0
+			for ky := 0; ky < kh; ky++ {
+				iy := oy*stride + ky - pad.Top
+				if iy < 0 || iy >= h {
+					clear(row[i : i+kw*c])
+					i += kw * c
+					continue
+				}
+				ix0 := ox*stride - pad.Left
+				if ix0 >= 0 && ix0+kw <= w {
+					copy(row[i:i+kw*c], src[(iy*w+ix0)*c:(iy*w+ix0+kw)*c])
+					i += kw * c
+					continue
+				}
+				for kx := 0; kx < kw; kx++ {
+					ix := ix0 + kx
+					if ix < 0 || ix >= w {
+						clear(row[i : i+c])
+					} else {
+						copy(row[i:i+c], src[(iy*w+ix)*c:(iy*w+ix+1)*c])
+					}
+					i += c
+				}
+			}
+		}
+	}
+}
+
+// Conv2DRef is the scalar reference for Conv2D: the defining sum, accumulated
+// in float64.
+func Conv2DRef(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
+	h, wd, c, kh, kw, co, oh, ow, err := convShape(x, w, bias, p)
+	if err != nil {
+		return nil, err
+	}
+	out := New(oh, ow, co)
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			for o := 0; o < co; o++ {
+				var s float64
+				if bias != nil {
+					s = float64(bias[o])
+				}
+				for ky := 0; ky < kh; ky++ {
+					iy := oy*p.Stride + ky - p.Pad.Top
+					if iy < 0 || iy >= h {
+						continue
+					}
+					for kx := 0; kx < kw; kx++ {
+						ix := ox*p.Stride + kx - p.Pad.Left
+						if ix < 0 || ix >= wd {
+							continue
+						}
+						for i := 0; i < c; i++ {
+							s += float64(x.Data[(iy*wd+ix)*c+i]) * float64(w.Data[((ky*kw+kx)*c+i)*co+o])
+						}
+					}
+				}
+				if p.Relu && s < 0 {
+					s = 0
+				}
+				out.Data[(oy*ow+ox)*co+o] = float32(s)
+			}
+		}
+	}
+	return out, nil
+}
+
+// DepthwiseConv2D returns TensorFlow's depthwise_conv2d of x [H W C] with
+// filters w [KH KW C M]: output channel c*M+m is input channel c filtered by
+// w[:,:,c,m]. bias may be nil.
+func DepthwiseConv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
+	h, wd, c, err := x.HWC()
+	if err != nil {
+		return nil, err
+	}
+	if len(w.Shape) != 4 || w.Shape[2] != c {
+		return nil, fmt.Errorf("%w: depthwise filters %v for input %v", ErrShape, w.Shape, x.Shape)
+	}
+	kh, kw, mult := w.Shape[0], w.Shape[1], w.Shape[3]
+	co := c * mult
+	if bias != nil && len(bias) != co {
+		return nil, fmt.Errorf("%w: %d biases for %d depthwise outputs", ErrShape, len(bias), co)
+	}
+	oh, err := outSize(h, p.Pad.Top+p.Pad.Bottom, kh, p.Stride)
+	if err != nil {
+		return nil, err
+	}
+	ow, err := outSize(wd, p.Pad.Left+p.Pad.Right, kw, p.Stride)
+	if err != nil {
+		return nil, err
+	}
+	out := New(oh, ow, co)
+	if mult != 1 {
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				dst := out.Data[(oy*ow+ox)*co : (oy*ow+ox+1)*co]
+				for ky := 0; ky < kh; ky++ {
+					iy := oy*p.Stride + ky - p.Pad.Top
+					if iy < 0 || iy >= h {
+						continue
+					}
+					for kx := 0; kx < kw; kx++ {
+						ix := ox*p.Stride + kx - p.Pad.Left
+						if ix < 0 || ix >= wd {
+							continue
+						}
+						src := x.Data[(iy*wd+ix)*c : (iy*wd+ix+1)*c]
+						f := w.Data[(ky*kw+kx)*co : (ky*kw+kx+1)*co]
+						for i, v := range src {
+							for m := 0; m < mult; m++ {
+								dst[i*mult+m] += v * f[i*mult+m]
+							}
+						}
+					}
+				}
+			}
+		}
+	} else {
+		for oy := 0; oy < oh; oy++ {
+			for ox := 0; ox < ow; ox++ {
+				dst := out.Data[(oy*ow+ox)*c : (oy*ow+ox+1)*c]
+				for ky := 0; ky < kh; ky++ {
+					iy := oy*p.Stride + ky - p.Pad.Top
+					if iy < 0 || iy >= h {
+						continue
+					}
+					for kx := 0; kx < kw; kx++ {
+						ix := ox*p.Stride + kx - p.Pad.Left
+						if ix < 0 || ix >= wd {
+							continue
+						}
+						src := x.Data[(iy*wd+ix)*c : (iy*wd+ix+1)*c]
+						f := w.Data[(ky*kw+kx)*c : (ky*kw+kx+1)*c]
+						f = f[:len(src)]
+						dst := dst[:len(src)]
+						for i, v := range src {
+							dst[i] += v * f[i]
+						}
+					}
+				}
+			}
+		}
+	}
+	if bias != nil {
+		if err := Affine(out, nil, bias); err != nil {
+			return nil, err
+		}
+	}
+	if p.Relu {
+		Relu(out)
+	}
+	return out, nil
+}
+
+// MatMul returns x [N K] times w [K M] (a dense layer without bias); a 1-D x
+// is treated as [1 K] and the result is then 1-D.
+func MatMul(x, w *Tensor) (*Tensor, error) {
+	if len(w.Shape) != 2 {
+		return nil, fmt.Errorf("%w: matmul weights %v", ErrShape, w.Shape)
+	}
+	k, m := w.Shape[0], w.Shape[1]
+	if len(x.Data)%k != 0 || len(x.Data) == 0 {
+		return nil, fmt.Errorf("%w: matmul %v by %v", ErrShape, x.Shape, w.Shape)
+	}
+	n := len(x.Data) / k
+	out := New(n, m)
+	if len(x.Shape) == 1 {
+		out.Shape = []int{m}
+	}
+	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
+		blas32.General{Rows: n, Cols: k, Stride: k, Data: x.Data},
+		blas32.General{Rows: k, Cols: m, Stride: m, Data: w.Data},
+		0,
+		blas32.General{Rows: n, Cols: m, Stride: m, Data: out.Data})
+	return out, nil
+}

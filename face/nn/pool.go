@@ -1,0 +1,100 @@
+package nn
+
+import "fmt"
+
+// MaxPool returns the maximum over k×k windows moved by stride over x [H W C]
+// with padding p; padded positions never win (TensorFlow semantics).
+func MaxPool(x *Tensor, k, stride int, p Padding) (*Tensor, error) {
+	return pool(x, k, stride, p, true)
+}
+
+// AvgPool returns the mean over k×k windows moved by stride over x [H W C]
+// with padding p, dividing by the number of in-image positions in each window
+// (TensorFlow semantics).
+func AvgPool(x *Tensor, k, stride int, p Padding) (*Tensor, error) {
+	return pool(x, k, stride, p, false)
+}
+
+func pool(x *Tensor, k, stride int, p Padding, isMax bool) (*Tensor, error) {
+	h, w, c, err := x.HWC()
+	if err != nil {
+		return nil, err
+	}
+	oh, err := outSize(h, p.Top+p.Bottom, k, stride)
+	if err != nil {
+		return nil, fmt.Errorf("pool height: %w", err)
+	}
+	ow, err := outSize(w, p.Left+p.Right, k, stride)
+	if err != nil {
+		return nil, fmt.Errorf("pool width: %w", err)
+	}
+	out := New(oh, ow, c)
+	acc := make([]float32, c)
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			n := 0
+			for ky := 0; ky < k; ky++ {
+				iy := oy*stride + ky - p.Top
+				if iy < 0 || iy >= h {
+					continue
+				}
+				for kx := 0; kx < k; kx++ {
+					ix := ox*stride + kx - p.Left
+					if ix < 0 || ix >= w {
+						continue
+					}
+					src := x.Data[(iy*w+ix)*c : (iy*w+ix)*c+c]
+					if n == 0 {
+						copy(acc, src)
+					} else if isMax {
+						for j, v := range src {
+							if v > acc[j] {
+								acc[j] = v
+							}
+						}
+					} else {
+						for j, v := range src {
+							acc[j] += v
+						}
+					}
+					n++
+				}
+			}
+			dst := out.Data[(oy*ow+ox)*c : (oy*ow+ox)*c+c]
+			if n == 0 {
+				continue
+			}
+			if isMax {
+				copy(dst, acc)
+			} else {
+				inv := 1 / float32(n)
+				for j := range dst {
+					dst[j] = acc[j] * inv
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// GlobalMean returns the per-channel mean of x [H W C] over all positions.
+func GlobalMean(x *Tensor) (*Tensor, error) {
+	h, w, c, err := x.HWC()
+	if err != nil {
+		return nil, err
+	}
+	if h*w == 0 {
+		return nil, fmt.Errorf("%w: mean of empty %v", ErrShape, x.Shape)
+	}
+	sum := make([]float64, c)
+	for i := 0; i < h*w; i++ {
+		for j, v := range x.Data[i*c : i*c+c] {
+			sum[j] += float64(v)
+		}
+	}
+	out := New(c)
+	for j := range sum {
+		out.Data[j] = float32(sum[j] / float64(h*w))
+	}
+	return out, nil
+}
