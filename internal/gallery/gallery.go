@@ -1,0 +1,432 @@
+// Package gallery is the node's in-memory biometric gallery: the templates of
+// every identity, searched 1:N in parallel on all cores (identification,
+// deduplication, watchlist checks) or 1:1 against one identity
+// (verification), with multi-finger score fusion and thresholds set from a
+// target false positive identification rate.
+//
+// The gallery holds matcher-prepared templates (fingerprint.Prepared) and
+// never touches the store: the node loads it from the store at start and
+// keeps it in step with every committed enrollment and decision.
+package gallery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+
+	"github.com/bixproject/bix/fingerprint"
+)
+
+// Modality names a biometric modality. Only fingers are searched today;
+// face joins as its own modality with its own score and a fusion weight.
+type Modality string
+
+// Modalities.
+const (
+	Finger Modality = "finger"
+)
+
+// Sample is one probe or gallery sample: a finger template and its position
+// (ANSI/NIST-ITL finger position code, 0 when unknown).
+type Sample struct {
+	Position int
+	Template *fingerprint.Template
+}
+
+// entry is one gallery template.
+type entry struct {
+	person int32 // index into g.persons
+	prep   *fingerprint.Prepared
+}
+
+// person is one identity's slot.
+type person struct {
+	id        string
+	templates []string // template ids, for removal
+	removed   bool
+}
+
+// Gallery is an in-memory gallery. It is safe for concurrent use: searches
+// run concurrently with each other; Add, Remove and Merge wait for running
+// searches.
+type Gallery struct {
+	mu       sync.RWMutex
+	byPos    [11][]entry // finger position 0..10 → templates
+	where    map[string]loc
+	persons  []person
+	personIx map[string]int32
+	live     int // persons with at least one template and not removed
+	n        int // templates
+	workers  int
+}
+
+// loc is where a template id sits.
+type loc struct {
+	pos int
+	i   int
+}
+
+// New returns an empty gallery that searches with workers goroutines
+// (runtime.GOMAXPROCS when workers <= 0).
+func New(workers int) *Gallery {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return &Gallery{where: map[string]loc{}, personIx: map[string]int32{}, workers: workers}
+}
+
+// ErrPosition is returned for a finger position outside 0..10.
+var ErrPosition = errors.New("finger position out of range 0..10")
+
+// Add adds template templateID of personID at finger position pos. Adding a
+// template id twice is an error.
+func (g *Gallery) Add(personID, templateID string, pos int, t *fingerprint.Template) error {
+	return g.AddPrepared(personID, templateID, pos, fingerprint.Prepare(t))
+}
+
+// AddPrepared is Add for an already prepared template.
+func (g *Gallery) AddPrepared(personID, templateID string, pos int, p *fingerprint.Prepared) error {
+	if pos < 0 || pos > 10 {
+		return fmt.Errorf("template %s: %w: %d", templateID, ErrPosition, pos)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if _, dup := g.where[templateID]; dup {
+		return fmt.Errorf("template %s already in the gallery", templateID)
+	}
+	pi := g.slot(personID)
+	pr := &g.persons[pi]
+	if len(pr.templates) == 0 {
+		g.live++
+	}
+	pr.templates = append(pr.templates, templateID)
+	g.where[templateID] = loc{pos, len(g.byPos[pos])}
+	g.byPos[pos] = append(g.byPos[pos], entry{person: pi, prep: p})
+	g.n++
+	return nil
+}
+
+func (g *Gallery) slot(personID string) int32 {
+	if pi, ok := g.personIx[personID]; ok {
+		if g.persons[pi].removed {
+			g.persons[pi].removed = false
+		}
+		return pi
+	}
+	pi := int32(len(g.persons))
+	g.persons = append(g.persons, person{id: personID})
+	g.personIx[personID] = pi
+	return pi
+}
+
+// Remove takes every template of personID out of the gallery (erasure). It
+// reports whether the person was present.
+func (g *Gallery) Remove(personID string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	pi, ok := g.personIx[personID]
+	if !ok || len(g.persons[pi].templates) == 0 {
+		return false
+	}
+	for _, tid := range g.persons[pi].templates {
+		g.removeTemplate(tid)
+	}
+	g.persons[pi].templates = nil
+	g.live--
+	return true
+}
+
+// removeTemplate swaps the template out of its position slice.
+func (g *Gallery) removeTemplate(tid string) {
+	l, ok := g.where[tid]
+	if !ok {
+		return
+	}
+	s := g.byPos[l.pos]
+	last := len(s) - 1
+	if l.i != last {
+		s[l.i] = s[last]
+		// Find the moved entry's template id: it is the one whose loc
+		// points at last. Persons hold few templates, so scan them.
+		moved := &g.persons[s[l.i].person]
+		for _, id := range moved.templates {
+			if w := g.where[id]; w.pos == l.pos && w.i == last {
+				g.where[id] = loc{l.pos, l.i}
+				break
+			}
+		}
+	}
+	s[last] = entry{}
+	g.byPos[l.pos] = s[:last]
+	delete(g.where, tid)
+	g.n--
+}
+
+// Merge moves every template of from to into (an examiner decided they are
+// the same person).
+func (g *Gallery) Merge(from, into string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fi, ok := g.personIx[from]
+	if !ok || len(g.persons[fi].templates) == 0 || from == into {
+		return
+	}
+	ii := g.slot(into)
+	if len(g.persons[ii].templates) == 0 {
+		g.live++
+	}
+	for _, tid := range g.persons[fi].templates {
+		l := g.where[tid]
+		g.byPos[l.pos][l.i].person = ii
+	}
+	g.persons[ii].templates = append(g.persons[ii].templates, g.persons[fi].templates...)
+	g.persons[fi].templates = nil
+	g.live--
+}
+
+// Len returns the number of templates in the gallery.
+func (g *Gallery) Len() int {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.n
+}
+
+// Persons returns the number of identities with templates in the gallery.
+func (g *Gallery) Persons() int {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.live
+}
+
+// Has reports whether personID has templates in the gallery.
+func (g *Gallery) Has(personID string) bool {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	pi, ok := g.personIx[personID]
+	return ok && len(g.persons[pi].templates) > 0
+}
+
+// SampleScore is one probe sample's score against a candidate.
+type SampleScore struct {
+	Modality Modality `json:"modality"`
+	Position int      `json:"position"`
+	Score    float64  `json:"score"`
+	// Rank is the candidate's rank (1 best) among all identities by this
+	// sample's score alone.
+	Rank int `json:"rank"`
+}
+
+// Candidate is one identity on a candidate list.
+type Candidate struct {
+	PersonID string  `json:"person_id"`
+	Score    float64 `json:"score"` // fused score
+	Rank     int     `json:"rank"`  // 1 best
+	Scores   []SampleScore
+}
+
+// Options controls a search.
+type Options struct {
+	// MaxCandidates caps the candidate list (default 10).
+	MaxCandidates int
+	// Threshold drops candidates whose fused score is below it.
+	Threshold float64
+	// Exclude is an identity left out of the search (the encounter's own
+	// provisional identity during dedup).
+	Exclude string
+}
+
+// Identify searches the gallery for the identities most similar to the
+// probe's samples (1:N). Each probe sample is compared with every gallery
+// template at the same finger position (every template when either position
+// is unknown); an identity's score for a sample is its best template's, and
+// its fused score is the mean over the probe's samples (see Fuse). The
+// candidate list is sorted by fused score, best first.
+func (g *Gallery) Identify(ctx context.Context, probe []Sample, opt Options) ([]Candidate, error) {
+	if len(probe) == 0 {
+		return nil, errors.New("gallery: empty probe")
+	}
+	for i, s := range probe {
+		if s.Position < 0 || s.Position > 10 {
+			return nil, fmt.Errorf("gallery: probe sample %d: %w: %d", i, ErrPosition, s.Position)
+		}
+	}
+	if opt.MaxCandidates <= 0 {
+		opt.MaxCandidates = 10
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	np := len(g.persons)
+	scores := make([][]float32, len(probe))
+	for j, s := range probe {
+		sc, err := g.scanPosition(ctx, s, np)
+		if err != nil {
+			return nil, err
+		}
+		scores[j] = sc
+	}
+	excl := int32(-1)
+	if pi, ok := g.personIx[opt.Exclude]; ok && opt.Exclude != "" {
+		excl = pi
+	}
+	fused := make([]float32, np)
+	for p := range fused {
+		var sum float32
+		for j := range scores {
+			sum += scores[j][p]
+		}
+		fused[p] = sum / float32(len(scores))
+	}
+	top := topK(fused, opt.MaxCandidates, func(p int) bool {
+		return int32(p) == excl || len(g.persons[p].templates) == 0 || float64(fused[p]) < opt.Threshold
+	})
+	out := make([]Candidate, len(top))
+	for i, p := range top {
+		c := Candidate{PersonID: g.persons[p].id, Score: float64(fused[p]), Rank: i + 1}
+		for j, s := range probe {
+			c.Scores = append(c.Scores, SampleScore{Modality: Finger, Position: s.Position, Score: float64(scores[j][p]), Rank: rankOf(scores[j], p)})
+		}
+		out[i] = c
+	}
+	return out, nil
+}
+
+// rankOf is 1 + the number of identities scoring strictly higher than p.
+func rankOf(s []float32, p int) int {
+	r := 1
+	v := s[p]
+	for _, x := range s {
+		if x > v {
+			r++
+		}
+	}
+	return r
+}
+
+// scanPosition compares one probe sample with the gallery templates at its
+// position in parallel and returns each identity's best score.
+func (g *Gallery) scanPosition(ctx context.Context, s Sample, np int) ([]float32, error) {
+	var parts [][]entry
+	if s.Position == 0 {
+		for pos := range g.byPos {
+			parts = append(parts, g.byPos[pos])
+		}
+	} else {
+		parts = [][]entry{g.byPos[s.Position], g.byPos[0]}
+	}
+	total := 0
+	for _, p := range parts {
+		total += len(p)
+	}
+	workers := min(g.workers, max(1, total/256))
+	prep := fingerprint.Prepare(s.Template)
+	best := make([][]float32, workers)
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pr := fingerprint.NewProbePrepared(prep)
+			b := make([]float32, np)
+			best[w] = b
+			k := 0
+			for _, part := range parts {
+				lo, hi := split(len(part), workers, w)
+				for _, e := range part[lo:hi] {
+					if k++; k&1023 == 0 && ctx.Err() != nil {
+						errs[w] = ctx.Err()
+						return
+					}
+					if v := float32(pr.Score(e.prep)); v > b[e.person] {
+						b[e.person] = v
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := best[0]
+	for _, b := range best[1:] {
+		for p, v := range b {
+			if v > out[p] {
+				out[p] = v
+			}
+		}
+	}
+	return out, nil
+}
+
+// split returns worker w's share [lo, hi) of n items.
+func split(n, workers, w int) (int, int) {
+	return n * w / workers, n * (w + 1) / workers
+}
+
+// topK returns the indices of the k largest values of s not skipped, best
+// first (ties by lower index).
+func topK(s []float32, k int, skip func(int) bool) []int {
+	idx := make([]int, 0, k+1)
+	less := func(a, b int) bool { // a ranks below b
+		if s[a] != s[b] {
+			return s[a] < s[b]
+		}
+		return a > b
+	}
+	for p := range s {
+		if len(idx) == k && !less(idx[len(idx)-1], p) {
+			continue
+		}
+		if skip(p) {
+			continue
+		}
+		i := sort.Search(len(idx), func(i int) bool { return less(idx[i], p) })
+		idx = append(idx, 0)
+		copy(idx[i+1:], idx[i:])
+		idx[i] = p
+		if len(idx) > k {
+			idx = idx[:k]
+		}
+	}
+	return idx
+}
+
+// Verify compares the probe with one identity (1:1) and returns its fused
+// score and per-sample scores; ok is false if the identity has no templates.
+func (g *Gallery) Verify(personID string, probe []Sample) (c Candidate, ok bool, err error) {
+	if len(probe) == 0 {
+		return c, false, errors.New("gallery: empty probe")
+	}
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	pi, found := g.personIx[personID]
+	if !found || len(g.persons[pi].templates) == 0 {
+		return c, false, nil
+	}
+	c = Candidate{PersonID: personID, Rank: 1}
+	var sum float64
+	for _, s := range probe {
+		if s.Position < 0 || s.Position > 10 {
+			return c, false, fmt.Errorf("gallery: %w: %d", ErrPosition, s.Position)
+		}
+		pr := fingerprint.NewProbe(s.Template)
+		best := 0.0
+		for _, tid := range g.persons[pi].templates {
+			l := g.where[tid]
+			if s.Position != 0 && l.pos != 0 && l.pos != s.Position {
+				continue
+			}
+			best = max(best, pr.Score(g.byPos[l.pos][l.i].prep))
+		}
+		sum += best
+		c.Scores = append(c.Scores, SampleScore{Modality: Finger, Position: s.Position, Score: best, Rank: 1})
+	}
+	c.Score = sum / float64(len(probe))
+	return c, true, nil
+}
