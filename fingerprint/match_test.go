@@ -1,0 +1,187 @@
+package fingerprint
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// synthTemplate returns n minutiae spread over a 300×400 image at least
+// 12 px apart, with a smooth direction field, as a stand-in for a finger.
+func synthTemplate(rng *rand.Rand, n int) *Template {
+	t := &Template{Width: 300, Height: 400, Resolution: 500}
+	f1, f2 := rng.Float64()*0.02, rng.Float64()*0.02
+	for tries := 0; len(t.Minutiae) < n && tries < 10000; tries++ {
+		x, y := 20+rng.IntN(260), 20+rng.IntN(360)
+		ok := true
+		for _, m := range t.Minutiae {
+			if (m.X-x)*(m.X-x)+(m.Y-y)*(m.Y-y) < 144 {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		a := math.Mod(math.Sin(float64(x)*f1)+math.Cos(float64(y)*f2)+rng.Float64()*0.3+float64(rng.IntN(2))*math.Pi+2*math.Pi, 2*math.Pi)
+		t.Minutiae = append(t.Minutiae, Minutia{X: x, Y: y, Angle: a, Kind: Kind(1 + rng.IntN(2)), Quality: uint8(40 + rng.IntN(60))})
+	}
+	return t
+}
+
+// impress returns another impression of t: rotated by rot about the centre,
+// translated, with position and angle noise, a fraction of minutiae lost and
+// some spurious ones added.
+func impress(rng *rand.Rand, t *Template, rot float64, dx, dy int) *Template {
+	out := &Template{Width: t.Width, Height: t.Height, Resolution: t.Resolution}
+	s, c := math.Sincos(rot)
+	cx, cy := float64(t.Width)/2, float64(t.Height)/2
+	for _, m := range t.Minutiae {
+		if rng.Float64() < 0.15 {
+			continue
+		}
+		x, y := float64(m.X)-cx, float64(m.Y)-cy
+		// y is down, so a counter-clockwise rotation on screen is
+		// (x, y) → (x c + y s, −x s + y c).
+		nx := x*c + y*s + cx + float64(dx) + rng.NormFloat64()*2
+		ny := -x*s + y*c + cy + float64(dy) + rng.NormFloat64()*2
+		if nx < 0 || ny < 0 {
+			continue
+		}
+		a := math.Mod(m.Angle+rot+rng.NormFloat64()*0.1+4*math.Pi, 2*math.Pi)
+		out.Minutiae = append(out.Minutiae, Minutia{X: int(nx), Y: int(ny), Angle: a, Kind: m.Kind, Quality: m.Quality})
+	}
+	extra := synthTemplate(rng, 5)
+	out.Minutiae = append(out.Minutiae, extra.Minutiae...)
+	return out
+}
+
+func TestCompareSeparatesSyntheticFingers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const fingers = 20
+	var gen, imp []float64
+	base := make([]*Template, fingers)
+	for i := range base {
+		base[i] = synthTemplate(rng, 40)
+	}
+	for i, b := range base {
+		a := impress(rng, b, 0, 0, 0)
+		g := impress(rng, b, (rng.Float64()-0.5)*math.Pi/2, rng.IntN(60)-30, rng.IntN(60)-30)
+		gen = append(gen, Compare(a, g))
+		imp = append(imp, Compare(a, impress(rng, base[(i+1)%fingers], 0.3, 10, -10)))
+	}
+	minGen, maxImp := 1.0, 0.0
+	for i := range gen {
+		minGen = math.Min(minGen, gen[i])
+		maxImp = math.Max(maxImp, imp[i])
+	}
+	if minGen <= maxImp {
+		t.Errorf("lowest genuine score %.4f not above highest impostor score %.4f\ngenuine %.3f\nimpostor %.3f", minGen, maxImp, gen, imp)
+	}
+}
+
+func TestCompareIdentityAndEmpty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := synthTemplate(rng, 35)
+	if s := Compare(a, a); s < 0.5 || s > 1 {
+		t.Errorf("Compare(a, a) = %v, want in [0.5, 1]", s)
+	}
+	for _, e := range []*Template{nil, {}, {Minutiae: []Minutia{{X: 10, Y: 10}}}} {
+		if s := Compare(a, e); s != 0 {
+			t.Errorf("Compare(a, %v) = %v, want 0", e, s)
+		}
+		if s := Compare(e, a); s != 0 {
+			t.Errorf("Compare(%v, a) = %v, want 0", e, s)
+		}
+	}
+}
+
+func TestCompareResolutionScaling(t *testing.T) {
+	// The same finger captured at 1000 ppi matches its 500 ppi version.
+	rng := rand.New(rand.NewPCG(5, 6))
+	a := synthTemplate(rng, 35)
+	b := &Template{Width: 2 * a.Width, Height: 2 * a.Height, Resolution: 1000}
+	for _, m := range a.Minutiae {
+		m.X, m.Y = 2*m.X, 2*m.Y
+		b.Minutiae = append(b.Minutiae, m)
+	}
+	if s, self := Compare(a, b), Compare(a, a); math.Abs(s-self) > 0.05 {
+		t.Errorf("Compare at 500 vs 1000 ppi = %v, self %v", s, self)
+	}
+}
+
+func TestScoreDoesNotAllocate(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	p := NewProbe(synthTemplate(rng, 60))
+	cs := []*Prepared{Prepare(synthTemplate(rng, 60)), Prepare(synthTemplate(rng, 10)), Prepare(nil)}
+	for _, c := range cs {
+		if n := testing.AllocsPerRun(20, func() { p.Score(c) }); n != 0 {
+			t.Errorf("Score allocates %v times per call", n)
+		}
+	}
+}
+
+func TestManyMinutiaeCapped(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	a := synthTemplate(rng, 200)
+	if got := len(matchPoints(a)); got != maxMatchM {
+		t.Errorf("matchPoints kept %d of %d minutiae, want %d", got, len(a.Minutiae), maxMatchM)
+	}
+	if s := Compare(a, a); !(s > 0) {
+		t.Errorf("Compare of a 200-minutiae template with itself = %v", s)
+	}
+}
+
+func TestAtan2fAgreesWithMath(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for i := 0; i < 100000; i++ {
+		y, x := float32(rng.NormFloat64()*100), float32(rng.NormFloat64()*100)
+		if i%1000 == 0 {
+			x = 0
+		}
+		want := math.Atan2(float64(y), float64(x))
+		if d := math.Abs(float64(atan2f(y, x)) - want); d > 0.0016 && math.Abs(d-2*math.Pi) > 0.0016 {
+			t.Fatalf("atan2f(%v, %v) = %v, math.Atan2 %v", y, x, atan2f(y, x), want)
+		}
+	}
+}
+
+func TestConvexHull(t *testing.T) {
+	ps := []point{{0, 0, 0}, {10, 0, 0}, {10, 10, 0}, {0, 10, 0}, {5, 5, 0}, {5, 0, 0}}
+	h := convexHull(ps)
+	if len(h) != 4 {
+		t.Fatalf("hull %v, want the 4 corners", h)
+	}
+	for _, c := range []struct {
+		x, y float64
+		want bool
+	}{{5, 5, true}, {-3, 5, true}, {-6, 5, false}, {14, 14, false}, {13, 13, true}} {
+		if got := nearHull(h, c.x, c.y, 5); got != c.want {
+			t.Errorf("nearHull(%v, %v) = %v, want %v", c.x, c.y, got, c.want)
+		}
+	}
+}
+
+func BenchmarkScore(b *testing.B) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	const n = 64
+	gallery := make([]*Prepared, n)
+	for i := range gallery {
+		gallery[i] = Prepare(synthTemplate(rng, 40))
+	}
+	p := NewProbe(impress(rng, synthTemplate(rng, 40), 0.2, 5, 5))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.Score(gallery[i%n])
+	}
+}
+
+func BenchmarkPrepare(b *testing.B) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	t := synthTemplate(rng, 40)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		Prepare(t)
+	}
+}

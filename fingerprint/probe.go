@@ -1,0 +1,326 @@
+package fingerprint
+
+import (
+	"math"
+	"math/bits"
+)
+
+// Prepared is a template in the matcher's precomputed form (one bit-based
+// Minutia Cylinder-Code per usable minutia): the candidate side of a
+// comparison. It is immutable once made and may be shared by any number of
+// goroutines. A Prepared of a typical template takes 2–4 KiB.
+type Prepared struct {
+	cyl []cylinder
+}
+
+// Prepare precomputes t for matching. It uses at most 64 minutiae (the
+// highest quality ones, then those nearest the centroid) and scales
+// coordinates to 500 ppi by t.Resolution (500 when zero). A nil or empty
+// template gives a Prepared that matches nothing (every score 0).
+func Prepare(t *Template) *Prepared {
+	return &Prepared{cyl: cylinders(matchPoints(t))}
+}
+
+// Len returns the number of usable minutiae (valid cylinders).
+func (p *Prepared) Len() int { return len(p.cyl) }
+
+// Probe is the probe side of 1:N comparisons: a prepared template plus the
+// scratch space a comparison needs, so that Score does not allocate. A Probe
+// is not safe for concurrent use: it is meant to be used by one goroutine;
+// make one Probe per worker (NewProbe is cheap next to a gallery scan).
+type Probe struct {
+	p Prepared
+
+	top   [topPairs]pairSim
+	sel   [maxRelax]pairSim
+	used  [2][maxMatchM]bool
+	lam   [2][maxRelax]float32
+	rho   [maxRelax * maxRelax]float32
+	order [maxRelax]int
+}
+
+// pairSim is one candidate correspondence: probe cylinder a, candidate
+// cylinder b, local similarity s.
+type pairSim struct {
+	s    float32
+	a, b uint8
+}
+
+const (
+	topPairs = 48 // best local similarities kept before the one-to-one selection
+	maxRelax = 24 // most pairs relaxed (nR), for a bounded comparison time
+)
+
+// NewProbe prepares t as a probe.
+func NewProbe(t *Template) *Probe {
+	return NewProbePrepared(Prepare(t))
+}
+
+// NewProbePrepared makes a probe from an already prepared template; p is not
+// modified and may keep being used as a candidate.
+func NewProbePrepared(p *Prepared) *Probe {
+	return &Probe{p: Prepared{cyl: p.cyl}}
+}
+
+// Score compares the probe with candidate c and returns their similarity in
+// [0, 1] (see Compare). It does not allocate.
+func (pr *Probe) Score(c *Prepared) float64 {
+	a, b := pr.p.cyl, c.cyl
+	if len(a) == 0 || len(b) == 0 {
+		return 0
+	}
+	n := pr.localSimilarities(a, b)
+	if n == 0 {
+		return 0
+	}
+	return pr.relax(a, b, n)
+}
+
+// localSimilarities computes the MCC similarity of every comparable pair of
+// cylinders and keeps the topPairs best in pr.top, best first. It returns how
+// many it kept.
+func (pr *Probe) localSimilarities(a, b []cylinder) int {
+	top := &pr.top
+	n := 0
+	minS := float32(0)
+	for i := range a {
+		ca := &a[i]
+		for j := range b {
+			cb := &b[j]
+			// |dθ| ≤ π/2 ⇔ cos dθ ≥ 0.
+			if ca.cos*cb.cos+ca.sin*cb.sin < 0 {
+				continue
+			}
+			v := ca.valid & cb.valid
+			if bits.OnesCount64(v) < mccMinCommon {
+				continue
+			}
+			var and, sum int
+			for k := 0; k < mccWords; k++ {
+				x, y := ca.bits[k]&v, cb.bits[k]&v
+				and += bits.OnesCount64(x & y)
+				sum += bits.OnesCount64(x) + bits.OnesCount64(y)
+			}
+			if sum == 0 {
+				continue
+			}
+			// 1 − |x⊕y|/(|x|+|y|) = 2|x∧y|/(|x|+|y|).
+			s := float32(2*and) / float32(sum)
+			if s <= minS && n == topPairs {
+				continue
+			}
+			// Insert s keeping top sorted descending.
+			k := n
+			if n < topPairs {
+				n++
+			} else {
+				k = topPairs - 1
+			}
+			for k > 0 && top[k-1].s < s {
+				top[k] = top[k-1]
+				k--
+			}
+			top[k] = pairSim{s: s, a: uint8(i), b: uint8(j)}
+			if n == topPairs {
+				minS = top[topPairs-1].s
+			}
+		}
+	}
+	return n
+}
+
+// relax selects up to nR one-to-one pairs among the best local similarities,
+// runs the MCC paper's relaxation (LSS-R) on them and returns the mean
+// relaxed similarity of the nP most efficient pairs.
+func (pr *Probe) relax(a, b []cylinder, n int) float64 {
+	minAB := min(len(a), len(b))
+	nR := min(minAB, maxRelax)
+	for i := range pr.used {
+		clear(pr.used[i][:])
+	}
+	m := 0
+	for _, p := range pr.top[:n] {
+		if m == nR {
+			break
+		}
+		if pr.used[0][p.a] || pr.used[1][p.b] {
+			continue
+		}
+		pr.used[0][p.a], pr.used[1][p.b] = true, true
+		pr.sel[m] = p
+		m++
+	}
+	nP := numPairs(minAB)
+	if m < nP {
+		nP = m
+	}
+	sel := pr.sel[:m]
+	// Compatibility ρ of every two selected pairs.
+	for i := range sel {
+		pr.rho[i*m+i] = 0
+		ai, bi := &a[sel[i].a], &b[sel[i].b]
+		for k := i + 1; k < m; k++ {
+			ak, bk := &a[sel[k].a], &b[sel[k].b]
+			r := compatibility(ai, ak, bi, bk)
+			pr.rho[i*m+k] = r
+			pr.rho[k*m+i] = r
+		}
+	}
+	cur, next := pr.lam[0][:m], pr.lam[1][:m]
+	for i, p := range sel {
+		cur[i] = p.s
+	}
+	if m > 1 {
+		inv := (1 - relaxW) / float32(m-1)
+		for it := 0; it < relaxIter; it++ {
+			for i := range sel {
+				row := pr.rho[i*m : i*m+m]
+				var s float32
+				for k, r := range row {
+					s += r * cur[k]
+				}
+				next[i] = relaxW*cur[i] + inv*s
+			}
+			cur, next = next, cur
+		}
+	}
+	// Efficiency ε = λ(nrel)/λ(0); keep the nP most efficient pairs.
+	ord := pr.order[:m]
+	for i := range ord {
+		ord[i] = i
+	}
+	eff := func(i int) float32 { return cur[i] / sel[i].s }
+	for i := 0; i < nP; i++ {
+		best := i
+		for k := i + 1; k < m; k++ {
+			if eff(ord[k]) > eff(ord[best]) {
+				best = k
+			}
+		}
+		ord[i], ord[best] = ord[best], ord[i]
+	}
+	var sum float32
+	for _, i := range ord[:nP] {
+		sum += cur[i]
+	}
+	return float64(sum) / float64(nP)
+}
+
+// LSS-R parameters of the MCC paper (section 4).
+const (
+	relaxW    = 0.5 // wR
+	relaxIter = 5   // nrel
+	minNP     = 4
+	maxNP     = 12
+	muP       = 20
+	tauP      = 0.4
+)
+
+// numPairs is nP of the MCC paper: how many pairs the score averages, from
+// minNP to maxNP by a sigmoid of the smaller minutiae count.
+func numPairs(n int) int {
+	z := 1 / (1 + math.Exp(-tauP*(float64(n)-muP)))
+	return minNP + int(math.Round(z*(maxNP-minNP)))
+}
+
+// Compatibility lookup tables: ρ = Z(d1; 5, −1.6)·Z(d2; π/12, −30)·Z(d3; π/12, −30).
+const (
+	lutN      = 256
+	lutDistMx = 16.0        // Z(d1) < 1e-5 beyond
+	lutAngMx  = math.Pi / 4 // Z(d2), Z(d3) < 1e-5 beyond
+)
+
+var lutDist, lutAng = func() (d, a [lutN + 1]float32) {
+	z := func(v, mu, tau float64) float32 { return float32(1 / (1 + math.Exp(-tau*(v-mu)))) }
+	for i := range d {
+		d[i] = z(float64(i)*lutDistMx/lutN, 5, -1.6)
+		a[i] = z(float64(i)*lutAngMx/lutN, math.Pi/12, -30)
+	}
+	d[lutN], a[lutN] = 0, 0
+	return
+}()
+
+// compatibility is ρ of the MCC paper for pairs (ai, bi) and (ak, bk): how
+// well the distance, the direction difference and the radial angles of ai→ak
+// agree with those of bi→bk.
+func compatibility(ai, ak, bi, bk *cylinder) float32 {
+	dxa, dya := ak.x-ai.x, ak.y-ai.y
+	dxb, dyb := bk.x-bi.x, bk.y-bi.y
+	da := float32(math.Sqrt(float64(dxa*dxa + dya*dya)))
+	db := float32(math.Sqrt(float64(dxb*dxb + dyb*dyb)))
+	d1 := da - db
+	if d1 < 0 {
+		d1 = -d1
+	}
+	if d1 >= lutDistMx {
+		return 0
+	}
+	r := lutDist[int(d1*(lutN/lutDistMx))]
+	d2 := absAngle(wrap32(ai.theta-ak.theta) - wrap32(bi.theta-bk.theta))
+	if d2 >= lutAngMx {
+		return 0
+	}
+	r *= lutAng[int(d2*(lutN/lutAngMx))]
+	ra := wrap32(ai.theta - atan2f(dya, dxa))
+	rb := wrap32(bi.theta - atan2f(dyb, dxb))
+	d3 := absAngle(ra - rb)
+	if d3 >= lutAngMx {
+		return 0
+	}
+	return r * lutAng[int(d3*(lutN/lutAngMx))]
+}
+
+// wrap32 normalises an angle difference to [−π, π).
+func wrap32(d float32) float32 {
+	for d < -math.Pi {
+		d += 2 * math.Pi
+	}
+	for d >= math.Pi {
+		d -= 2 * math.Pi
+	}
+	return d
+}
+
+// absAngle is |wrap32(d)|.
+func absAngle(d float32) float32 {
+	d = wrap32(d)
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
+// atan2f is a fast float32 atan2 (absolute error below 0.0015 radians), for
+// the relaxation's radial angles; math.Atan2 is its reference in the tests.
+func atan2f(y, x float32) float32 {
+	ax, ay := x, y
+	if ax < 0 {
+		ax = -ax
+	}
+	if ay < 0 {
+		ay = -ay
+	}
+	if ax == 0 && ay == 0 {
+		return 0
+	}
+	var a float32
+	if ax >= ay {
+		a = atanUnit(ay / ax)
+	} else {
+		a = math.Pi/2 - atanUnit(ax/ay)
+	}
+	if x < 0 {
+		a = math.Pi - a
+	}
+	if y < 0 {
+		a = -a
+	}
+	return a
+}
+
+// atanUnit approximates atan(z) for z in [0, 1].
+func atanUnit(z float32) float32 {
+	// Rational approximation: atan(z) ≈ z(π/4 + 0.273(1 − z)), max error 0.0038;
+	// refined by one cubic term for ≈0.0015.
+	return z * (math.Pi/4 + (1-z)*(0.2447+0.0663*z))
+}
