@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bixproject/bix/synth"
+)
+
+func init() {
+	register("synth", command{
+		summary: "synthetic fingerprints, populations and templates (no real person's data)",
+		run: func(ctx context.Context, env *cliEnv, args []string) error {
+			return subcommands(ctx, env, "synth", args, map[string]func(context.Context, *cliEnv, []string) error{
+				"fingerprints": synthFingerprints,
+				"population":   synthPopulation,
+				"sheet":        synthSheet,
+			})
+		},
+	})
+}
+
+func synthFingerprints(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "synth fingerprints")
+	fingers := fs.Int("fingers", 10, "number of fingers")
+	imps := fs.Int("impressions", 8, "impressions per finger")
+	seed := fs.Int64("seed", 1, "seed")
+	out := fs.String("o", "", "output directory (FVC-style F_I.png files)")
+	w := fs.Int("width", 0, "image width in pixels (default 400)")
+	h := fs.Int("height", 0, "image height in pixels (default 448)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || *fingers < 1 || *imps < 1 {
+		fmt.Fprintln(env.stderr, "usage: bix synth fingerprints -fingers N -impressions K -seed S -o DIR")
+		return errUsage
+	}
+	start := time.Now()
+	n, err := synth.WriteFVC(*out, *fingers, *imps, *seed, synth.ImpressionOptions{Width: *w, Height: *h})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "wrote %d impressions of %d fingers to %s in %.1fs\n", n, *fingers, *out, time.Since(start).Seconds())
+	return nil
+}
+
+func synthPopulation(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "synth population")
+	n := fs.Int("n", 100, "persons (agency A when -overlap is used)")
+	nb := fs.Int("nb", 0, "persons at agency B (0: no second agency)")
+	overlap := fs.Int("overlap", 0, "persons held by both agencies")
+	protected := fs.Int("protected", 0, "of the overlap: B nationals who are asylum applicants or refugees at A")
+	watch := fs.Int("watchlisted", 0, "of the overlap: on B's watchlist")
+	seed := fs.Int64("seed", 1, "seed")
+	agency := fs.String("agency", "USA", "agency code of A")
+	agencyB := fs.String("agency-b", "COL", "agency (and country) code of B")
+	positions := fs.String("fingers", "2,7", "finger positions to render per encounter (1-10, comma-separated; \"none\" for none)")
+	out := fs.String("o", "", "output directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || *n < 0 || *nb < 0 {
+		fmt.Fprintln(env.stderr, "usage: bix synth population -n N [-nb M -overlap K] -seed S -o DIR")
+		return errUsage
+	}
+	pos := []int{}
+	if *positions != "none" && *positions != "" {
+		for _, s := range strings.Split(*positions, ",") {
+			p, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || p < 1 || p > 10 {
+				return fmt.Errorf("-fingers: bad finger position %q", s)
+			}
+			pos = append(pos, p)
+		}
+	}
+	start := time.Now()
+	if *nb == 0 {
+		pop := synth.NewPopulation(synth.PopulationSpec{Seed: *seed, Size: *n, Agency: *agency})
+		k, err := synth.WritePopulation(*out, pop, pos, synth.ImpressionOptions{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "%s: %d persons, %d images in %s (%.1fs)\n", *agency, len(pop.Persons), k, *out, time.Since(start).Seconds())
+		return nil
+	}
+	a, b, links := synth.TwoAgencies(synth.TwoAgencySpec{Seed: *seed, A: synth.PopulationSpec{Size: *n, Agency: *agency},
+		B: synth.PopulationSpec{Size: *nb, Agency: *agencyB}, Overlap: *overlap, Protected: *protected, Watchlisted: *watch})
+	for _, p := range []*synth.Population{a, b} {
+		dir := filepath.Join(*out, p.Spec.Agency)
+		k, err := synth.WritePopulation(dir, p, pos, synth.ImpressionOptions{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.stdout, "%s: %d persons, %d images in %s\n", p.Spec.Agency, len(p.Persons), k, dir)
+	}
+	fmt.Fprintf(env.stdout, "%d persons in both (%.1fs)\n", len(links), time.Since(start).Seconds())
+	return synth.WriteLinks(filepath.Join(*out, "links.json"), links)
+}
+
+func synthSheet(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "synth sheet")
+	fingers := fs.Int("fingers", 5, "rows (fingers)")
+	imps := fs.Int("impressions", 4, "impressions per finger")
+	seed := fs.Int64("seed", 1, "seed")
+	out := fs.String("o", "sheet.png", "output PNG")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *fingers < 1 || *imps < 0 {
+		fmt.Fprintln(env.stderr, "usage: bix synth sheet [-fingers N -impressions K -seed S] -o sheet.png")
+		return errUsage
+	}
+	if err := synth.WritePNG(*out, synth.Sheet(*seed, *fingers, *imps)); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "wrote %s\n", *out)
+	return nil
+}
