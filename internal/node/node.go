@@ -1,0 +1,294 @@
+// Package node is the application core of a bix node: enrollment with
+// quality checks, deduplication and watchlist checks; identification (1:N)
+// and verification (1:1); adjudication of possible duplicates by examiners;
+// watchlists; users, roles and bearer tokens. Every action is one store
+// transaction that also appends its audit entry, and the in-memory gallery
+// follows each commit.
+//
+// The HTTP API (internal/api) and partner exchange call into a *Node; a node
+// is started from Go with Open and needs only a Config.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/bixproject/bix/fingerprint"
+	"github.com/bixproject/bix/internal/audit"
+	"github.com/bixproject/bix/internal/gallery"
+	"github.com/bixproject/bix/internal/store"
+)
+
+// Errors callers test with errors.Is; the API maps them to HTTP statuses.
+var (
+	// ErrInvalid: the request or transaction is malformed (400).
+	ErrInvalid = errors.New("invalid request")
+	// ErrForbidden: the actor's role may not do this (403).
+	ErrForbidden = errors.New("forbidden")
+	// ErrNotFound: the record does not exist (404).
+	ErrNotFound = store.ErrNotFound
+	// ErrConflict: the record's state does not allow it (409).
+	ErrConflict = store.ErrConflict
+	// ErrUnauthenticated: no valid bearer token (401).
+	ErrUnauthenticated = errors.New("unauthenticated")
+)
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}
+
+// Node is a running node. Its methods are safe for concurrent use.
+type Node struct {
+	cfg   Config
+	st    *store.Store
+	gal   *gallery.Gallery
+	log   *slog.Logger
+	audit *audit.Log
+
+	// enrollMu serialises enrollments and decisions, so that a dedup
+	// search always sees every earlier enrollment.
+	enrollMu sync.Mutex
+
+	thMu       sync.Mutex
+	impostor   []float64 // sampled 1-finger non-mated scores
+	calibrated int       // gallery size when impostor was sampled
+
+	metrics *Metrics
+}
+
+// LoadProgress reports gallery loading at start.
+type LoadProgress struct {
+	Loaded, Erased int
+	Elapsed        time.Duration
+}
+
+// Open opens the node's data directory (creating it and the database on first
+// use), loads every template into the gallery, reporting progress to logger,
+// and returns the node. logger may be nil (logs are discarded).
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	kek, err := cfg.kek()
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.DataDir, kek)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, st: st, gal: gallery.New(cfg.Workers), log: logger, metrics: newMetrics()}
+	if err := n.openAudit(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := n.loadGallery(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return n, nil
+}
+
+// openAudit initialises the audit tables and the log signer, whose key is
+// generated into data_dir/audit.key on first start.
+func (n *Node) openAudit(ctx context.Context) error {
+	if err := audit.Init(ctx, n.st.DB()); err != nil {
+		return err
+	}
+	path := filepath.Join(n.cfg.DataDir, "audit.key")
+	skey, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		s, _, gerr := audit.GenerateKey(n.cfg.NodeID)
+		if gerr != nil {
+			return fmt.Errorf("audit key: %w", gerr)
+		}
+		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+			return fmt.Errorf("audit key: %w", err)
+		}
+		skey = []byte(s)
+	} else if err != nil {
+		return fmt.Errorf("audit key: %w", err)
+	}
+	signer, err := audit.NewSigner(string(skey))
+	if err != nil {
+		return fmt.Errorf("audit key %s: %w", path, err)
+	}
+	n.audit = audit.Open(n.st.DB(), signer, n.cfg.NodeID)
+	return nil
+}
+
+// loadGallery decrypts every stored template into the gallery.
+func (n *Node) loadGallery(ctx context.Context) error {
+	start := time.Now()
+	n.log.Info("loading gallery")
+	st, err := n.st.ScanTemplates(ctx, func(t *store.Template) error {
+		ft, err := decodeTemplate(t.Format, t.Data)
+		if err != nil {
+			return fmt.Errorf("template %s: %w", t.ID, err)
+		}
+		return n.gal.Add(t.PersonID, t.ID, t.Position, ft)
+	}, func(s store.TemplateScan) {
+		n.log.Info("loading gallery", "templates", s.Loaded, "erased", s.Erased, "elapsed", time.Since(start).String())
+	})
+	if err != nil {
+		return fmt.Errorf("loading gallery: %w", err)
+	}
+	n.log.Info("gallery loaded", "templates", st.Loaded, "erased", st.Erased, "persons", n.gal.Persons(), "elapsed", time.Since(start).String())
+	n.metrics.galleryTemplates.Set(float64(n.gal.Len()))
+	return nil
+}
+
+// Close closes the store.
+func (n *Node) Close() error { return n.st.Close() }
+
+// Config returns the node's configuration with defaults filled in.
+func (n *Node) Config() Config { return n.cfg }
+
+// Store returns the node's store, for packages that add to the node
+// (exchange, retention).
+func (n *Node) Store() *store.Store { return n.st }
+
+// Gallery returns the node's in-memory gallery.
+func (n *Node) Gallery() *gallery.Gallery { return n.gal }
+
+// AuditLog returns the node's audit log.
+func (n *Node) AuditLog() *audit.Log { return n.audit }
+
+// Metrics returns the node's Prometheus metrics.
+func (n *Node) Metrics() *Metrics { return n.metrics }
+
+// Threshold returns the fused-score threshold for a probe of k finger
+// samples: the one gallery.ThresholdForFPIR gives for the configured target
+// FPIR against the current gallery size, from non-mated scores sampled from
+// the gallery (k-finger fused scores are means of k sampled 1-finger scores),
+// never below thresholds.min_score. While the gallery holds fewer than 20
+// identities it is min_score.
+func (n *Node) Threshold(k int) float64 {
+	floor := n.cfg.Thresholds.MinScore
+	persons := n.gal.Persons()
+	if persons < 20 || k < 1 {
+		return floor
+	}
+	n.thMu.Lock()
+	if n.impostor == nil || persons >= 2*n.calibrated {
+		n.impostor = n.gal.ImpostorScores(1, 4000, uint64(persons))
+		n.calibrated = persons
+	}
+	imp := n.impostor
+	n.thMu.Unlock()
+	if len(imp) == 0 {
+		return floor
+	}
+	fused := imp
+	if k > 1 {
+		fused = make([]float64, len(imp))
+		for i := range fused {
+			s := 0.0
+			for j := range k {
+				s += imp[(i*7919+j*104729)%len(imp)]
+			}
+			fused[i] = s / float64(k)
+		}
+	}
+	th := gallery.ThresholdForFPIR(fused, n.cfg.Thresholds.TargetFPIR, persons)
+	if math.IsInf(th, 0) || th < floor {
+		return floor
+	}
+	return th
+}
+
+// Actor is who performs an action, with which role and for what purpose;
+// every action is checked against the role and logged with the actor.
+type Actor struct {
+	User    string
+	Role    Role
+	Purpose string
+}
+
+// Role is a user's role.
+type Role string
+
+// Roles.
+const (
+	RoleOfficer    Role = "officer"
+	RoleExaminer   Role = "examiner"
+	RoleSupervisor Role = "supervisor"
+	RoleAuditor    Role = "auditor"
+	RoleAdmin      Role = "admin"
+	// RoleSystem is the node itself (bootstrap, partner exchange).
+	RoleSystem Role = "system"
+)
+
+// Valid reports whether r is a role users may hold.
+func (r Role) Valid() bool {
+	switch r {
+	case RoleOfficer, RoleExaminer, RoleSupervisor, RoleAuditor, RoleAdmin:
+		return true
+	}
+	return false
+}
+
+// permissions lists the roles allowed each action.
+var permissions = map[string][]Role{
+	audit.ActionEnroll:     {RoleOfficer, RoleSupervisor},
+	audit.ActionIdentify:   {RoleOfficer, RoleExaminer, RoleSupervisor, RoleSystem},
+	audit.ActionVerify:     {RoleOfficer, RoleExaminer, RoleSupervisor, RoleSystem},
+	"person.read":          {RoleOfficer, RoleExaminer, RoleSupervisor},
+	audit.ActionWatchlist:  {RoleSupervisor},
+	"watchlist.read":       {RoleOfficer, RoleExaminer, RoleSupervisor, RoleAuditor},
+	audit.ActionAdjudicate: {RoleExaminer, RoleSupervisor},
+	"task.read":            {RoleExaminer, RoleSupervisor, RoleAuditor},
+	"alert.read":           {RoleOfficer, RoleExaminer, RoleSupervisor, RoleAuditor},
+	"user.add":             {RoleAdmin, RoleSystem},
+}
+
+// allow returns ErrForbidden unless a's role may perform action.
+func allow(a Actor, action string) error {
+	for _, r := range permissions[action] {
+		if r == a.Role {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: role %q may not %s", ErrForbidden, a.Role, action)
+}
+
+// logEntry appends an audit entry for a inside tx.
+func logEntry(ctx context.Context, tx *store.Tx, a Actor, action string, objects []string, detail []byte) error {
+	_, err := audit.Append(ctx, tx.SQL(), audit.Entry{
+		Time: time.Now().UTC(), Actor: a.User, Role: string(a.Role), Action: action,
+		Purpose: a.Purpose, Objects: objects, Detail: detail,
+	})
+	return err
+}
+
+// decodeTemplate decodes a stored template.
+func decodeTemplate(format string, data []byte) (*fingerprint.Template, error) {
+	if format != templateFormat {
+		return nil, fmt.Errorf("unknown template format %q", format)
+	}
+	r, err := fingerprint.DecodeISO(data)
+	if err != nil {
+		return nil, err
+	}
+	return r.Template(0)
+}
+
+// templateFormat is how templates are stored: one-view ISO/IEC 19794-2:2005
+// finger minutiae records.
+const templateFormat = "iso-19794-2:2005"
+
+// encodeTemplate encodes t for storage.
+func encodeTemplate(t *fingerprint.Template) ([]byte, error) {
+	return fingerprint.NewRecord(fingerprint.ISO2005, t).EncodeISO()
+}
