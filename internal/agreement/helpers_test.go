@@ -1,0 +1,7 @@
+package agreement
+
+import "regexp"
+
+func regexpReplace(b []byte, re, repl string) []byte {
+	return regexp.MustCompile(re).ReplaceAll(b, []byte(repl))
+}
