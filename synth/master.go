@@ -148,7 +148,7 @@ func bankIndex(th, p float64) int {
 
 // growth parameters
 const (
-	growIterations = 28
+	growIterations = 22
 	growGain       = 3.0
 	seedSpacing    = 70.0 // full-resolution pixels between seeds, on average
 )
@@ -199,22 +199,11 @@ func (m *Finger) grow() {
 		}
 		cur[p.at] = v
 	}
-	var offs [kSide * kSide]int32
-	for y := -kRadius; y <= kRadius; y++ {
-		for x := -kRadius; x <= kRadius; x++ {
-			offs[(y+kRadius)*kSide+x+kRadius] = int32(y*pw + x)
-		}
-	}
 	var last []float32
 	for it := 0; it < growIterations; it++ {
 		final := it == growIterations-1
 		for _, p := range area {
-			k := &bank[p.k]
-			var s float32
-			base := p.at
-			for i, o := range offs {
-				s += k[i] * cur[base+o]
-			}
+			s := gaborAt(&bank[p.k], cur, int(p.at)-kRadius*pw-kRadius, pw)
 			if final {
 				next[p.at] = s
 				continue
@@ -242,6 +231,20 @@ func (m *Finger) grow() {
 		grid[y*gridW+x] = int8(v)
 	}
 	m.grid = grid
+}
+
+// gaborAt returns the response of filter k to the kSide×kSide window of buf
+// whose top-left sample is at index top (rows pw apart).
+func gaborAt(k *[kSide * kSide]float32, buf []float32, top, pw int) float32 {
+	var s float32
+	for r := 0; r < kSide; r++ {
+		row := buf[top+r*pw : top+r*pw+kSide]
+		kr := k[r*kSide : r*kSide+kSide]
+		for i, v := range row {
+			s += kr[i] * v
+		}
+	}
+	return s
 }
 
 // sample returns the ridge field at master point (x, y) (500 ppi pixels) by
