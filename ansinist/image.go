@@ -83,6 +83,10 @@ func sniffCompression(data []byte) string {
 	return ""
 }
 
+// MaxImagePixels bounds the images DecodeImage decodes (64 Mpixel: a
+// 1000 ppi full palm is about 25 Mpixel).
+const MaxImagePixels = 1 << 26
+
 // DecodeImage decodes image data by its compression. For CompressionNone,
 // width, height and bits per pixel (1, 8, 16 or 24) describe the raw pixels,
 // row by row with no padding except that 1-bit rows are padded to a byte (1 is
@@ -96,6 +100,9 @@ func DecodeImage(data []byte, compression string, width, height, bpp int) (image
 	}
 	if s := sniffCompression(data); s != "" {
 		c = s // trust the data over a mislabelled field
+	}
+	if w, h, ok := ImageSize(data); ok && int64(w)*int64(h) > MaxImagePixels {
+		return nil, fmt.Errorf("%s image: %d×%d exceeds %d pixels", c, w, h, MaxImagePixels)
 	}
 	switch c {
 	case CompressionWSQ, CompressionJPEGB, CompressionPNG:
@@ -113,7 +120,7 @@ func DecodeImage(data []byte, compression string, width, height, bpp int) (image
 
 // decodeRaw interprets uncompressed pixels.
 func decodeRaw(data []byte, w, h, bpp int) (image.Image, error) {
-	if w <= 0 || h <= 0 || w > 1<<16 || h > 1<<16 {
+	if w <= 0 || h <= 0 || w > 1<<16 || h > 1<<16 || int64(w)*int64(h) > MaxImagePixels {
 		return nil, fmt.Errorf("raw image: bad dimensions %d×%d", w, h)
 	}
 	var need int

@@ -71,7 +71,7 @@ func Parse(data []byte) (*Transaction, error) {
 	t := &Transaction{}
 	r1, off, err := parseTagged(data, 0)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("ansinist: record 1: %w", err)
 	}
 	if r1.Type != 1 {
 		return nil, fmt.Errorf("ansinist: %w: first record is type %d", ErrFormat, r1.Type)

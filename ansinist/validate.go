@@ -80,7 +80,7 @@ func (t *Transaction) Validate() []Violation {
 		} else {
 			vs = append(vs, validateTagged(r, name, off)...)
 		}
-		vs = append(vs, t.validateImage(r, name, off)...)
+		vs = append(vs, t.validateImage(r, i+1, name, off)...)
 		off += enc
 	}
 	vs = append(vs, t.validateCNT()...)
@@ -216,8 +216,8 @@ func (t *Transaction) validateCNT() []Violation {
 }
 
 // validateImage checks image data against the declared dimensions.
-func (t *Transaction) validateImage(r *Record, name string, off int64) []Violation {
-	im, ok := t.imageOf(r)
+func (t *Transaction) validateImage(r *Record, idx int, name string, off int64) []Violation {
+	im, ok := t.imageOf(r, idx)
 	if !ok || len(im.Data) == 0 {
 		return nil
 	}

@@ -39,14 +39,8 @@ func ppmmToPPI(s string) int {
 	return int(math.Round(f * 25.4))
 }
 
-// imageOf returns the image of record r.
-func (t *Transaction) imageOf(r *Record) (Image, bool) {
-	idx := 0
-	for i, x := range t.Records {
-		if x == r {
-			idx = i + 1
-		}
-	}
+// imageOf returns the image of record r, the idx-th (from 1).
+func (t *Transaction) imageOf(r *Record, idx int) (Image, bool) {
 	im := Image{Record: idx, Type: r.Type}
 	if r.Binary() {
 		h := r.Header
@@ -149,8 +143,8 @@ func (t *Transaction) imageOf(r *Record) (Image, bool) {
 // Images returns every image-bearing record's image description.
 func (t *Transaction) Images() []Image {
 	var out []Image
-	for _, r := range t.Records {
-		if im, ok := t.imageOf(r); ok {
+	for i, r := range t.Records {
+		if im, ok := t.imageOf(r, i+1); ok {
 			out = append(out, im)
 		}
 	}
@@ -243,11 +237,11 @@ type Finger struct {
 func (t *Transaction) Fingers() ([]Finger, error) {
 	var out []Finger
 	var errs []error
-	for _, r := range t.Records {
+	for i, r := range t.Records {
 		if r.Type != 3 && r.Type != 4 && r.Type != 14 {
 			continue
 		}
-		im, ok := t.imageOf(r)
+		im, ok := t.imageOf(r, i+1)
 		if !ok {
 			continue
 		}
@@ -284,11 +278,11 @@ type Face struct {
 func (t *Transaction) Faces() ([]Face, error) {
 	var out []Face
 	var errs []error
-	for _, r := range t.Records {
+	for i, r := range t.Records {
 		if r.Type != 10 || !strings.EqualFold(r.Value(3), "FACE") {
 			continue
 		}
-		im, ok := t.imageOf(r)
+		im, ok := t.imageOf(r, i+1)
 		if !ok {
 			continue
 		}
