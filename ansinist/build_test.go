@@ -33,7 +33,7 @@ func faceLike(w, h int) *image.RGBA {
 	m := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := range h {
 		for x := range w {
-			dx, dy := float64(x-w/2)/float64(w/3), float64(y-h/2)/(float64(h) / 2.5)
+			dx, dy := float64(x-w/2)/float64(w/3), float64(y-h/2)/(float64(h)/2.5)
 			c := color.RGBA{40, 60, 90, 255}
 			if dx*dx+dy*dy < 1 {
 				c = color.RGBA{200, 160, 130, 255}
