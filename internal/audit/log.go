@@ -56,6 +56,31 @@ func Open(db *sql.DB, signer note.Signer, origin string) *Log {
 	return l
 }
 
+// OpenVerifier returns the log stored in db for reading and verifying
+// only: its checkpoints are checked with v; Checkpoint and Witness fail.
+func OpenVerifier(db *sql.DB, v note.Verifier, origin string) *Log {
+	return &Log{db: db, verifier: v, origin: origin}
+}
+
+// StoredOrigin returns the origin named by the latest stored checkpoint,
+// or "" if there is none.
+func StoredOrigin(ctx context.Context, db *sql.DB) (string, error) {
+	var b []byte
+	err := db.QueryRowContext(ctx, `SELECT signed FROM audit_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("audit: stored origin: %w", err)
+	}
+	origin, _, _ := strings.Cut(string(b), "\n")
+	return origin, nil
+}
+
+// errNoSigner is returned by operations that sign when the log was opened
+// for verifying only.
+var errNoSigner = errors.New("audit: log opened without a signer")
+
 // Origin returns the log's origin string.
 func (l *Log) Origin() string { return l.origin }
 
@@ -121,6 +146,9 @@ func (l *Log) TreeHash(ctx context.Context, n int64) (tlog.Hash, error) {
 // signing and storing a new one if the log grew since the latest; otherwise
 // it returns the latest one (with any cosignatures added since).
 func (l *Log) Checkpoint(ctx context.Context) (signed []byte, err error) {
+	if l.signer == nil {
+		return nil, errNoSigner
+	}
 	n, err := size(ctx, l.db)
 	if err != nil {
 		return nil, err
@@ -383,7 +411,6 @@ type InclusionProof struct {
 	Proof      tlog.RecordProof `json:"proof"`
 	Checkpoint string           `json:"checkpoint"`
 	Size       int64            `json:"size"`
-	Root       tlog.Hash        `json:"root"`
 }
 
 // ProveInclusion returns the proof that entry index is included in the tree

@@ -38,6 +38,9 @@ var (
 // checkpoint contradicts the one seen before, Witness stores an alert (see
 // [Log.Alerts]) and returns an error wrapping [ErrInconsistent].
 func (l *Log) Witness(ctx context.Context, partner note.Verifier, origin string, checkpoint []byte, proof tlog.TreeProof) (cosigned []byte, err error) {
+	if l.signer == nil {
+		return nil, errNoSigner
+	}
 	cp, _, n, err := tlogfmt.ParseCheckpoint(checkpoint, origin, partner)
 	if err != nil {
 		return nil, fmt.Errorf("audit: witness %s: %w: %v", origin, ErrBadCheckpoint, err)

@@ -1,0 +1,421 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	_ "modernc.org/sqlite"
+
+	"github.com/bixproject/bix/internal/audit"
+)
+
+func init() {
+	register("audit", command{
+		summary: "verify, prove, export and check the verifiable audit log",
+		run: func(ctx context.Context, env *cliEnv, args []string) error {
+			return subcommands(ctx, env, "audit", args, map[string]func(context.Context, *cliEnv, []string) error{
+				"keygen":     auditKeygen,
+				"append":     auditAppend,
+				"checkpoint": auditCheckpoint,
+				"verify":     auditVerify,
+				"prove":      auditProve,
+				"export":     auditExport,
+				"check":      auditCheck,
+				"alerts":     auditAlerts,
+			})
+		},
+	})
+}
+
+// auditDBName is the node's SQLite file in a data directory.
+const auditDBName = "bix.db"
+
+// openAuditDB opens DIR/bix.db. For reading, the file must exist; for
+// writing it is created (with the audit tables) if missing.
+func openAuditDB(ctx context.Context, dir string, write bool) (*sql.DB, error) {
+	if dir == "" {
+		return nil, fmt.Errorf("-data DIR is required")
+	}
+	path := filepath.Join(dir, auditDBName)
+	if _, err := os.Stat(path); err != nil && (!write || !errors.Is(err, os.ErrNotExist)) {
+		return nil, fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	if write {
+		if err := audit.Init(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+func readVerifier(path string) (note.Verifier, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}
+
+func readSigner(path string) (*audit.Signer, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	s, err := audit.NewSigner(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// openAuditLog opens the log in dir for reading, verifying checkpoints
+// with the public key in keyFile when given.
+func openAuditLog(ctx context.Context, dir, keyFile string) (*audit.Log, *sql.DB, error) {
+	db, err := openAuditDB(ctx, dir, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	origin, err := audit.StoredOrigin(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	var v note.Verifier
+	if keyFile != "" {
+		if v, err = readVerifier(keyFile); err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		if origin == "" {
+			origin = v.Name()
+		}
+	}
+	return audit.OpenVerifier(db, v, origin), db, nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// parseInterleaved parses flags that may come before or after positional
+// arguments and returns the positional ones.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func auditKeygen(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit keygen")
+	name := fs.String("name", "", "key name, normally the log's origin (e.g. bix.example.gov/audit)")
+	out := fs.String("o", "", "write the signer (secret) key here (mode 0600); the verifier key goes to OUT.pub and stdout")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *name == "" || *out == "" || fs.NArg() != 0 {
+		fmt.Fprintln(env.stderr, "usage: bix audit keygen -name ORIGIN -o KEYFILE")
+		return errUsage
+	}
+	skey, vkey, err := audit.GenerateKey(*name)
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(f, skey); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.WriteFile(*out+".pub", []byte(vkey+"\n"), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.stdout, vkey)
+	return nil
+}
+
+func auditAppend(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit append")
+	dir := fs.String("data", "", "node data directory (holds "+auditDBName+")")
+	var e audit.Entry
+	fs.StringVar(&e.Actor, "actor", "", "pseudonymous id of who acted")
+	fs.StringVar(&e.Role, "role", "", "role of the actor")
+	fs.StringVar(&e.Action, "action", "", "action (e.g. config.change, login)")
+	fs.StringVar(&e.Purpose, "purpose", "", "purpose")
+	fs.StringVar(&e.LegalBasis, "legal-basis", "", "legal basis")
+	fs.StringVar(&e.AgreementHash, "agreement", "", "agreement hash")
+	detail := fs.String("detail", "", "JSON object with further detail")
+	var objects stringList
+	fs.Var(&objects, "object", "pseudonymous object reference (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintln(env.stderr, "usage: bix audit append -data DIR -actor ID -role ROLE -action ACTION [-purpose P] [-object REF]... [-detail JSON]")
+		return errUsage
+	}
+	e.Objects = objects
+	e.Time = time.Now().UTC()
+	if *detail != "" {
+		e.Detail = json.RawMessage(*detail)
+	}
+	db, err := openAuditDB(ctx, *dir, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	idx, err := audit.Append(ctx, tx, e)
+	if err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "appended entry %d\n", idx)
+	return nil
+}
+
+func auditCheckpoint(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit checkpoint")
+	dir := fs.String("data", "", "node data directory")
+	keyFile := fs.String("key", "", "signer key file (from bix audit keygen)")
+	origin := fs.String("origin", "", "log origin (default: the key's name)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *keyFile == "" || fs.NArg() != 0 {
+		fmt.Fprintln(env.stderr, "usage: bix audit checkpoint -data DIR -key KEYFILE [-origin ORIGIN]")
+		return errUsage
+	}
+	s, err := readSigner(*keyFile)
+	if err != nil {
+		return err
+	}
+	if *origin == "" {
+		*origin = s.Name()
+	}
+	db, err := openAuditDB(ctx, *dir, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	signed, err := audit.Open(db, s, *origin).Checkpoint(ctx)
+	if err != nil {
+		return err
+	}
+	env.stdout.Write(signed)
+	return nil
+}
+
+func auditVerify(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit verify")
+	dir := fs.String("data", "", "node data directory")
+	keyFile := fs.String("key", "", "the log's verifier (public) key file, to check checkpoint signatures")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintln(env.stderr, "usage: bix audit verify -data DIR [-key PUBFILE]")
+		return errUsage
+	}
+	l, db, err := openAuditLog(ctx, *dir, *keyFile)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sum, err := l.VerifySummary(ctx)
+	if err != nil {
+		return err
+	}
+	sig := "signatures verified"
+	if !sum.Signed {
+		sig = "signatures NOT checked (no -key)"
+	}
+	fmt.Fprintf(env.stdout, "ok: %d entries, root %s; %d checkpoints match (latest size %d), %s\n",
+		sum.Size, sum.Root, sum.Checkpoints, sum.Latest, sig)
+	return nil
+}
+
+func auditProve(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit prove")
+	dir := fs.String("data", "", "node data directory")
+	keyFile := fs.String("key", "", "the log's verifier (public) key file, to check the proof before printing it")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(env.stderr, "usage: bix audit prove -data DIR [-key PUBFILE] ENTRY")
+		return errUsage
+	}
+	index, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return fmt.Errorf("entry %q: not an index", pos[0])
+	}
+	l, db, err := openAuditLog(ctx, *dir, *keyFile)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	p, err := l.ProveInclusion(ctx, index)
+	if err != nil {
+		return err
+	}
+	if *keyFile != "" {
+		v, _ := readVerifier(*keyFile)
+		if _, err := audit.CheckInclusion(p, l.Origin(), v); err != nil {
+			return err
+		}
+	}
+	enc := json.NewEncoder(env.stdout)
+	enc.SetIndent("", " ")
+	return enc.Encode(p)
+}
+
+func auditExport(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit export")
+	dir := fs.String("data", "", "node data directory")
+	out := fs.String("o", "", "write the export here (default stdout)")
+	from := fs.Int64("from", 0, "first entry")
+	to := fs.Int64("to", -1, "end of the entries (exclusive; default: the latest checkpoint's size)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintln(env.stderr, "usage: bix audit export -data DIR [-o FILE] [-from N] [-to M]")
+		return errUsage
+	}
+	l, db, err := openAuditLog(ctx, *dir, "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	w := env.stdout
+	var f *os.File
+	if *out != "" {
+		if f, err = os.Create(*out); err != nil {
+			return err
+		}
+		w = f
+	}
+	err = l.ExportRange(ctx, w, *from, *to)
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func auditCheck(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit check")
+	keyFile := fs.String("key", "", "the log's verifier (public) key file")
+	var witnesses stringList
+	fs.Var(&witnesses, "witness", "a witness's verifier key file (repeatable)")
+	verbose := fs.Bool("v", false, "print every entry")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *keyFile == "" {
+		fmt.Fprintln(env.stderr, "usage: bix audit check EXPORT -key PUBFILE [-witness PUBFILE]... [-v]")
+		return errUsage
+	}
+	v, err := readVerifier(*keyFile)
+	if err != nil {
+		return err
+	}
+	var ws []note.Verifier
+	for _, w := range witnesses {
+		wv, err := readVerifier(w)
+		if err != nil {
+			return err
+		}
+		ws = append(ws, wv)
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rep, err := audit.CheckExport(f, v, ws...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", pos[0], err)
+	}
+	cos := "no witness cosignature"
+	if len(rep.Cosigners) > 0 {
+		cos = "cosigned by " + strings.Join(rep.Cosigners, ", ")
+	}
+	fmt.Fprintf(env.stdout, "ok: %s: entries [%d, %d) of %d verified against %d checkpoints; latest root %s, %s\n",
+		rep.Origin, rep.From, rep.To, rep.Size, rep.Checkpoints, rep.Root, cos)
+	if *verbose {
+		for _, e := range rep.Entries {
+			fmt.Fprintf(env.stdout, "%d %s %s/%s %s %s\n", e.Index, e.Entry.Time.Format(time.RFC3339), e.Entry.Actor, e.Entry.Role, e.Entry.Action, strings.Join(e.Entry.Objects, ","))
+		}
+	}
+	return nil
+}
+
+func auditAlerts(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit alerts")
+	dir := fs.String("data", "", "node data directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	l, db, err := openAuditLog(ctx, *dir, "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	alerts, err := l.Alerts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range alerts {
+		fmt.Fprintf(env.stdout, "%d %s %s %s: %s\n", a.ID, a.Time.Format(time.RFC3339), a.Origin, a.Kind, a.Detail)
+	}
+	if len(alerts) == 0 {
+		fmt.Fprintln(env.stdout, "no alerts")
+	}
+	return nil
+}
