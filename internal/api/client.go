@@ -204,3 +204,9 @@ func (c *Client) AddUser(ctx context.Context, name, role string) (*UserToken, er
 	var u UserToken
 	return &u, c.do(ctx, "POST", "/v1/users", UserRequest{Name: name, Role: role}, &u)
 }
+
+// Users calls GET /v1/users.
+func (c *Client) Users(ctx context.Context) ([]*store.User, error) {
+	var l []*store.User
+	return l, c.do(ctx, "GET", "/v1/users", nil, &l)
+}
