@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/synth"
 )
 
@@ -19,9 +22,69 @@ func init() {
 				"fingerprints": synthFingerprints,
 				"population":   synthPopulation,
 				"sheet":        synthSheet,
+				"templates":    synthTemplates,
 			})
 		},
 	})
+	registerBench("synth", benchSynth)
+}
+
+func synthTemplates(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "synth templates")
+	n := fs.Int("n", 10000, "number of templates")
+	fingers := fs.Int("fingers", 0, "distinct master fingers (0: n, at most 1000); template i is impression i/fingers+1 of finger i%fingers")
+	seed := fs.Int64("seed", 1, "seed")
+	out := fs.String("o", "", "output file: the templates' BIXF encodings one after another (each is self-delimiting)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" || *n < 1 {
+		fmt.Fprintln(env.stderr, "usage: bix synth templates -n N [-fingers F] -seed S -o FILE")
+		return errUsage
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	start := time.Now()
+	var minutiae int
+	err = synth.Templates(*seed, *n, synth.TemplateOptions{Fingers: *fingers}, func(i, finger int, t *fingerprint.Template) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, err := t.MarshalBinary()
+		if err != nil {
+			return fmt.Errorf("template %d: %w", i, err)
+		}
+		minutiae += len(t.Minutiae)
+		_, err = w.Write(b)
+		return err
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	el := time.Since(start).Seconds()
+	fmt.Fprintf(env.stdout, "wrote %d templates (%.1f minutiae each) to %s in %.1fs: %.0f templates/s\n", *n, float64(minutiae)/float64(*n), *out, el, float64(*n)/el)
+	return nil
+}
+
+func benchSynth(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "bench synth")
+	fingers := fs.Int("fingers", 100, "fingers")
+	imps := fs.Int("impressions", 8, "impressions per finger")
+	seed := fs.Int64("seed", 1, "seed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	synth.Measure(*seed, *fingers, *imps, synth.ImpressionOptions{}).Write(env.stdout)
+	return nil
 }
 
 func synthFingerprints(ctx context.Context, env *cliEnv, args []string) error {
