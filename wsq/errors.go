@@ -19,6 +19,10 @@ var (
 	ErrTooSmall = errors.New("wsq: image too small")
 )
 
+// MinDimension is the smallest width and height the standard 9/7-tap
+// filters can decompose into five levels; smaller images give ErrTooSmall.
+const MinDimension = 65
+
 // MaxPixels caps width × height of images the decoder accepts, so that a
 // short malicious file cannot make it allocate without bound. 2^24 pixels
 // (4096 × 4096) covers a 1000 ppi four-finger slap (about 3200 × 3000).
