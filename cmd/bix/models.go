@@ -31,7 +31,7 @@ func modelsPull(ctx context.Context, env *cliEnv, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	d, err := modelDir(env, *dir)
+	d, err := faceModelDir(env, *dir)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func modelsCheck(ctx context.Context, env *cliEnv, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	d, err := modelDir(env, *dir)
+	d, err := faceModelDir(env, *dir)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func modelsCheck(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-func modelDir(env *cliEnv, flagDir string) (string, error) {
+func faceModelDir(env *cliEnv, flagDir string) (string, error) {
 	if flagDir != "" {
 		return flagDir, nil
 	}

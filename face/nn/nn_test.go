@@ -322,7 +322,9 @@ func TestDecodeWeights(t *testing.T) {
 // tinyGraph is a graph model: conv 1x1 (BiasAdd, Relu) -> maxpool 2x2 SAME
 // -> pad one channel -> add input pooled -> reshape [1,-1,1].
 func tinyGraph(t testing.TB) ([]byte, []byte) {
-	s := func(v string) map[string]string { return map[string]string{"s": base64.StdEncoding.EncodeToString([]byte(v))} }
+	s := func(v string) map[string]string {
+		return map[string]string{"s": base64.StdEncoding.EncodeToString([]byte(v))}
+	}
 	list := func(v ...string) map[string]any { return map[string]any{"list": map[string]any{"i": v}} }
 	fused := map[string]any{"list": map[string]any{"s": []string{base64.StdEncoding.EncodeToString([]byte("BiasAdd")), base64.StdEncoding.EncodeToString([]byte("Relu"))}}}
 	nodes := []map[string]any{
