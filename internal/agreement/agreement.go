@@ -425,3 +425,63 @@ func (a *Agreement) InForce(t time.Time) bool {
 func (a *Agreement) isProtectedCategory(c string) bool {
 	return slices.Contains(builtinProtected, c) || slices.Contains(a.Protected, c)
 }
+
+// SigningKeys returns the Ed25519 public keys a party signs with (the
+// exchange checks request and response signatures against them).
+func (a *Agreement) SigningKeys(party string) ([]ed25519.PublicKey, error) {
+	p, ok := a.Party(party)
+	if !ok {
+		return nil, fmt.Errorf("agreement %s: %q is not a party", a.ID, party)
+	}
+	keys := make([]ed25519.PublicKey, len(p.SigningKeys))
+	for i, k := range p.SigningKeys {
+		var err error
+		if keys[i], err = decodePublicKey(k); err != nil {
+			return nil, fmt.Errorf("agreement %s: party %s key %d: %v", a.ID, party, i, err)
+		}
+	}
+	return keys, nil
+}
+
+// PartyByPin returns the party whose TLS certificate key has the given
+// SHA-256 SubjectPublicKeyInfo pin (32 bytes), as a TLS server or client
+// presenting that key must be.
+func (a *Agreement) PartyByPin(spkiSHA256 []byte) (Party, bool) {
+	pin := hex.EncodeToString(spkiSHA256)
+	for _, p := range a.Parties {
+		if p.TLSPin == pin {
+			return p, true
+		}
+	}
+	return Party{}, false
+}
+
+// ErrNotSuccessor is returned by Supersedes for an agreement that cannot
+// replace the one in use.
+var ErrNotSuccessor = errors.New("agreement does not supersede the one in use")
+
+// Supersedes checks that a may replace old: the same agreement id, a
+// higher version, and the same set of parties (a party joining or leaving
+// is a new agreement). Both must be verified.
+func (a *Agreement) Supersedes(old *Agreement) error {
+	switch {
+	case !a.verified || !old.verified:
+		return fmt.Errorf("%w: both agreements must be verified", ErrNotSuccessor)
+	case a.ID != old.ID:
+		return fmt.Errorf("%w: id %s, in use %s", ErrNotSuccessor, a.ID, old.ID)
+	case a.Version <= old.Version:
+		return fmt.Errorf("%w: version %d is not above %d", ErrNotSuccessor, a.Version, old.Version)
+	}
+	ids := func(x *Agreement) []string {
+		var s []string
+		for _, p := range x.Parties {
+			s = append(s, p.ID)
+		}
+		slices.Sort(s)
+		return s
+	}
+	if !slices.Equal(ids(a), ids(old)) {
+		return fmt.Errorf("%w: parties differ", ErrNotSuccessor)
+	}
+	return nil
+}

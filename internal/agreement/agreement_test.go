@@ -586,3 +586,47 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestPartyHelpers(t *testing.T) {
+	a := example(t)
+	keys, err := a.SigningKeys("co-migracion")
+	if err != nil || len(keys) != 1 || !keys[0].Equal(exampleKey("co").Public()) {
+		t.Errorf("SigningKeys = %v, %v", keys, err)
+	}
+	if _, err := a.SigningKeys("nobody"); err == nil {
+		t.Error("SigningKeys of a non-party")
+	}
+	pin := sha256.Sum256([]byte("example spki us"))
+	if p, ok := a.PartyByPin(pin[:]); !ok || p.ID != "us-dhs" {
+		t.Errorf("PartyByPin = %v, %v", p, ok)
+	}
+	if _, ok := a.PartyByPin(make([]byte, 32)); ok {
+		t.Error("PartyByPin matched an unknown pin")
+	}
+}
+
+func TestSupersedes(t *testing.T) {
+	old := example(t)
+	b := bytes.Replace(readExample(t), []byte("version: 1 "), []byte("version: 2 "), 1)
+	next, err := Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := next.Supersedes(old); !errors.Is(err, ErrNotSuccessor) {
+		t.Errorf("unsigned successor: %v", err)
+	}
+	for _, k := range []struct{ key, party string }{{"us", "us-dhs"}, {"co", "co-migracion"}} {
+		if err := next.Sign(exampleKey(k.key), k.party); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := next.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	if err := next.Supersedes(old); err != nil {
+		t.Errorf("version 2 over 1: %v", err)
+	}
+	if err := old.Supersedes(next); !errors.Is(err, ErrNotSuccessor) {
+		t.Errorf("version 1 over 2: %v", err)
+	}
+}

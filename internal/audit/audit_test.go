@@ -19,10 +19,12 @@ import (
 
 // openDB opens a fresh SQLite database the way the node does (WAL,
 // immediate write transactions) and creates the audit tables.
-func openDB(t testing.TB) *sql.DB {
+func openDB(t testing.TB) *sql.DB { return openDBLock(t, "immediate") }
+
+func openDBLock(t testing.TB, txlock string) *sql.DB {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "bix.db")
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(20000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock="+txlock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,8 +215,14 @@ func TestAppendRejectsInvalid(t *testing.T) {
 // TestConcurrentAppends checks that appends from concurrent transactions
 // serialise into one gap-free log.
 func TestConcurrentAppends(t *testing.T) {
+	for _, lock := range []string{"immediate", "deferred"} {
+		t.Run(lock, func(t *testing.T) { testConcurrentAppends(t, lock) })
+	}
+}
+
+func testConcurrentAppends(t *testing.T, txlock string) {
 	ctx := context.Background()
-	db := openDB(t)
+	db := openDBLock(t, txlock)
 	const workers, each = 4, 10
 	var wg sync.WaitGroup
 	errs := make(chan error, workers*each)
@@ -694,4 +702,38 @@ func TestNewSignerRejects(t *testing.T) {
 			t.Errorf("NewSigner(%q) succeeded", k)
 		}
 	}
+}
+
+// FuzzCheckExport checks that CheckExport never panics on a mangled export
+// and never accepts one whose entries differ from the log's.
+func FuzzCheckExport(f *testing.F) {
+	ctx := context.Background()
+	l, _ := newLog(f, "bix.example/us", 6, 2, 6)
+	var full, part bytes.Buffer
+	if err := l.Export(ctx, &full); err != nil {
+		f.Fatal(err)
+	}
+	if err := l.ExportRange(ctx, &part, 1, 4); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(full.Bytes())
+	f.Add(part.Bytes())
+	want := map[int64]string{}
+	for i := 0; i < 6; i++ {
+		b, _ := testEntry(i).Canonical()
+		want[int64(i)] = string(b)
+	}
+	v := l.verifier
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rep, err := CheckExport(bytes.NewReader(b), v)
+		if err != nil {
+			return
+		}
+		for _, e := range rep.Entries {
+			got, _ := e.Entry.Canonical()
+			if want[e.Index] != string(got) {
+				t.Fatalf("accepted entry %d that is not in the log: %s", e.Index, got)
+			}
+		}
+	})
 }

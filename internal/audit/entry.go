@@ -249,6 +249,11 @@ func writeString(buf *bytes.Buffer, s string) error {
 		return fmt.Errorf("string is not valid UTF-8")
 	}
 	buf.WriteByte('"')
+	if !needsEscape(s) {
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return nil
+	}
 	for _, r := range s {
 		switch r {
 		case '"':
@@ -275,6 +280,16 @@ func writeString(buf *bytes.Buffer, s string) error {
 	}
 	buf.WriteByte('"')
 	return nil
+}
+
+// needsEscape reports whether s has a byte writeString must escape.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return true
+		}
+	}
+	return false
 }
 
 // formatNumber formats f as ECMAScript's Number.prototype.toString does
