@@ -84,16 +84,44 @@ func DecodeBytes(data []byte) (*image.Gray, *Info, error) {
 }
 
 // ReadInfo returns a WSQ file's header, tables and comments without decoding
-// the pixels. It reads up to the first block.
+// the pixels: it reads every segment and skips over the coded data.
 func ReadInfo(data []byte) (*Info, error) {
 	d := &decoder{r: reader{data: data}}
 	if err := d.header(); err != nil {
 		return nil, err
 	}
-	if err := d.tablesUntil(markerSOB); err != nil {
-		return nil, err
+	for {
+		m, off, err := d.marker()
+		if err != nil {
+			return nil, err
+		}
+		switch m {
+		case markerEOI:
+			return d.info(), nil
+		case markerSOB:
+			body, err := d.r.segment(m, off)
+			if err != nil {
+				return nil, err
+			}
+			if len(body) != 1 {
+				return nil, segmentError("SOB", off, ErrFormat, "length %d, want 3", len(body)+2)
+			}
+			d.blocks++
+			// Skip the coded data up to the next marker.
+			p := d.r.pos
+			for p+1 < len(data) && (data[p] != 0xFF || data[p+1] == 0) {
+				p++
+			}
+			if p+1 >= len(data) {
+				return nil, segmentError("SOB", off, ErrFormat, "block %d: data ends without a marker", d.blocks)
+			}
+			d.r.pos = p
+		default:
+			if err := d.table(m, off); err != nil {
+				return nil, err
+			}
+		}
 	}
-	return d.info(), nil
 }
 
 type decoder struct {

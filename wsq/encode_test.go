@@ -153,7 +153,7 @@ func TestEncodeOptions(t *testing.T) {
 	if in.PPI != 1000 || in.NISTCOM["WSQ_BITRATE"] != "1.000000" || in.NISTCOM["NIST_COM"] != "9" {
 		t.Errorf("NISTCOM %v", in.NISTCOM)
 	}
-	if in.AnalysisLowTaps != 9 || in.AnalysisHighTaps != 7 || len(in.HuffmanTables) != 1 {
+	if in.AnalysisLowTaps != 9 || in.AnalysisHighTaps != 7 || len(in.HuffmanTables) != 2 || in.Blocks != 3 {
 		t.Errorf("tables: %d/%d taps, Huffman %v", in.AnalysisLowTaps, in.AnalysisHighTaps, in.HuffmanTables)
 	}
 	// Through the image package.
