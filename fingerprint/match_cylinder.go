@@ -64,12 +64,14 @@ var (
 
 // cylinder is one minutia's MCC with the geometry the consolidation step needs.
 type cylinder struct {
-	bits  [mccWords]uint64 // word k holds direction slice k, bit i*mccNS+j cell (i, j)
-	valid uint64           // valid spatial cells
-	x, y  float32          // position at 500 ppi, y pointing up
-	theta float32          // direction, radians, counter-clockwise, [0, 2π)
-	cos   float32          // cos(theta)
-	sin   float32          // sin(theta)
+	bits     [mccWords]uint64 // word k holds direction slice k, bit i*mccNS+j cell (i, j)
+	valid    uint64           // valid spatial cells
+	occupied uint64           // cells with a bit set in some slice
+	count    uint16           // set bits
+	x, y     float32          // position at 500 ppi, y pointing up
+	theta    float32          // direction, radians, counter-clockwise, [0, 2π)
+	cos      float32          // cos(theta)
+	sin      float32          // sin(theta)
 }
 
 // point is a minutia in the matcher's frame: 500 ppi, y up.
@@ -287,9 +289,16 @@ func cylinders(ps []point) []cylinder {
 		if bits.OnesCount64(c.valid) < mccMinValid {
 			continue
 		}
+		for _, w := range c.bits {
+			c.occupied |= w
+			c.count += uint16(bits.OnesCount64(w))
+		}
 		c.x, c.y, c.theta = float32(m.x), float32(m.y), float32(m.theta)
 		c.cos, c.sin = float32(cos), float32(sin)
 		out = append(out, c)
 	}
+	// Sorted by direction, so that Score finds the cylinders within δθ
+	// of a direction by binary search.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].theta < out[j].theta })
 	return out
 }

@@ -2,8 +2,14 @@ package fingerprint
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
 	"testing"
+
+	"github.com/bixproject/bix/internal/shareddata"
 )
 
 // synthTemplate returns n minutiae spread over a 300×400 image at least
@@ -183,5 +189,117 @@ func BenchmarkPrepare(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		Prepare(t)
+	}
+}
+
+// BenchmarkScoreFVC2002 scans each ISO template of FVC2002 DB1_B..DB4_B as a
+// probe against the other 79 of its set.
+func BenchmarkScoreFVC2002(b *testing.B) {
+	dir := shareddata.Require(b, "fingerprints", "fvc2002-b")
+	var sets [][]*Prepared
+	for _, db := range []string{"DB1_B", "DB2_B", "DB3_B", "DB4_B"} {
+		files, _ := filepath.Glob(filepath.Join(dir, db, "*.iso"))
+		var set []*Prepared
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r, err := DecodeISO(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			tm, _ := r.Template(0)
+			set = append(set, Prepare(tm))
+		}
+		sets = append(sets, set)
+	}
+	var probes []*Probe
+	var gal [][]*Prepared
+	for _, s := range sets {
+		for _, p := range s {
+			probes = append(probes, NewProbePrepared(p))
+			gal = append(gal, s)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; {
+		k := n % len(probes)
+		for _, c := range gal[k] {
+			probes[k].Score(c)
+			i++
+		}
+		n++
+	}
+}
+
+func TestAndCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for n := 0; n < 1000; n++ {
+		var x, y [mccWords]uint64
+		for k := range x {
+			x[k], y[k] = rng.Uint64(), rng.Uint64()
+		}
+		want := 0
+		for k := range x {
+			want += bits.OnesCount64(x[k] & y[k])
+		}
+		if got := andCount(&x, &y); got != want {
+			t.Fatalf("andCount = %d, want %d", got, want)
+		}
+	}
+}
+
+// referenceTop is the plain version of localSimilarities: every pair,
+// direction gate by angleDiff, masked counts by loops, a full sort.
+func referenceTop(a, b []cylinder) []pairSim {
+	var keys []uint32
+	for i := range a {
+		for j := range b {
+			ca, cb := &a[i], &b[j]
+			if math.Abs(angleDiff(float64(ca.theta), float64(cb.theta))) > mccMaxDir {
+				continue
+			}
+			v := ca.valid & cb.valid
+			if bits.OnesCount64(v) < mccMinCommon {
+				continue
+			}
+			and, na, nb := 0, 0, 0
+			for k := 0; k < mccWords; k++ {
+				and += bits.OnesCount64(ca.bits[k] & cb.bits[k] & v)
+				na += bits.OnesCount64(ca.bits[k] & v)
+				nb += bits.OnesCount64(cb.bits[k] & v)
+			}
+			if and == 0 {
+				continue
+			}
+			keys = append(keys, simKey(and, na+nb, i, j))
+		}
+	}
+	slices.Sort(keys)
+	slices.Reverse(keys)
+	var top []pairSim
+	for _, k := range keys[:min(len(keys), topPairs)] {
+		top = append(top, pairSim{s: float32(k>>16) / 65535, a: uint8(k >> 8), b: uint8(k)})
+	}
+	return top
+}
+
+func TestLocalSimilaritiesMatchReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	for n := 0; n < 40; n++ {
+		x := synthTemplate(rng, 10+rng.IntN(60))
+		y := impress(rng, x, rng.Float64()*2*math.Pi, rng.IntN(40)-20, rng.IntN(40)-20)
+		if n%3 == 0 {
+			y = synthTemplate(rng, 10+rng.IntN(60))
+		}
+		p, c := NewProbe(x), Prepare(y)
+		got := p.localSimilarities(p.p.cyl, c.cyl)
+		want := referenceTop(p.p.cyl, c.cyl)
+		if got != len(want) || !slices.Equal(p.top[:got], want) {
+			t.Fatalf("template pair %d: fast top %v\nreference %v", n, p.top[:got], want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"math"
 	"math/bits"
+	"slices"
 )
 
 // Prepared is a template in the matcher's precomputed form (one bit-based
@@ -31,6 +32,8 @@ func (p *Prepared) Len() int { return len(p.cyl) }
 type Probe struct {
 	p Prepared
 
+	keys  [maxMatchM * maxMatchM]uint32
+	hist  [256]uint16
 	top   [topPairs]pairSim
 	sel   [maxRelax]pairSim
 	used  [2][maxMatchM]bool
@@ -48,7 +51,7 @@ type pairSim struct {
 
 const (
 	topPairs = 48 // best local similarities kept before the one-to-one selection
-	maxRelax = 24 // most pairs relaxed (nR), for a bounded comparison time
+	maxRelax = 16 // most pairs relaxed (nR), for a bounded comparison time
 )
 
 // NewProbe prepares t as a probe.
@@ -77,56 +80,144 @@ func (pr *Probe) Score(c *Prepared) float64 {
 }
 
 // localSimilarities computes the MCC similarity of every comparable pair of
-// cylinders and keeps the topPairs best in pr.top, best first. It returns how
-// many it kept.
+// cylinders (direction difference at most δθ, enough common valid cells)
+// and keeps the topPairs best in pr.top, best first. It returns how many it
+// kept. Cylinders are sorted by direction, so the candidates within δθ of
+// a probe cylinder are one or two runs found by binary search.
 func (pr *Probe) localSimilarities(a, b []cylinder) int {
-	top := &pr.top
+	keys, hist := &pr.keys, &pr.hist
+	clear(hist[:])
 	n := 0
-	minS := float32(0)
 	for i := range a {
 		ca := &a[i]
-		for j := range b {
-			cb := &b[j]
-			// |dθ| ≤ π/2 ⇔ cos dθ ≥ 0.
-			if ca.cos*cb.cos+ca.sin*cb.sin < 0 {
-				continue
-			}
-			v := ca.valid & cb.valid
-			if bits.OnesCount64(v) < mccMinCommon {
-				continue
-			}
-			var and, sum int
-			for k := 0; k < mccWords; k++ {
-				x, y := ca.bits[k]&v, cb.bits[k]&v
-				and += bits.OnesCount64(x & y)
-				sum += bits.OnesCount64(x) + bits.OnesCount64(y)
-			}
-			if sum == 0 {
-				continue
-			}
-			// 1 − |x⊕y|/(|x|+|y|) = 2|x∧y|/(|x|+|y|).
-			s := float32(2*and) / float32(sum)
-			if s <= minS && n == topPairs {
-				continue
-			}
-			// Insert s keeping top sorted descending.
-			k := n
-			if n < topPairs {
+		lo, hi := ca.theta-mccMaxDir, ca.theta+mccMaxDir
+		var r [2][2]int
+		switch {
+		case lo < 0:
+			r = [2][2]int{{lowerBound(b, lo+2*math.Pi), len(b)}, {0, upperBound(b, hi)}}
+		case hi >= 2*math.Pi:
+			r = [2][2]int{{lowerBound(b, lo), len(b)}, {0, upperBound(b, hi-2*math.Pi)}}
+		default:
+			r = [2][2]int{{lowerBound(b, lo), upperBound(b, hi)}, {0, 0}}
+		}
+		for _, run := range r {
+			for j := run[0]; j < run[1]; j++ {
+				cb := &b[j]
+				v := ca.valid & cb.valid
+				if bits.OnesCount64(v) < mccMinCommon {
+					continue
+				}
+				// MCC bit similarity 1 − |x⊕y|/(|x|+|y|) over the cells
+				// valid in both, x = a's bits ∧ v, y = b's bits ∧ v; as
+				// bits are set only in a cylinder's own valid cells,
+				// x ∧ y needs no mask, and x = a's bits when v covers
+				// every cell where a has a bit.
+				and := andCount(&ca.bits, &cb.bits)
+				if and == 0 {
+					continue
+				}
+				na, nb := int(ca.count), int(cb.count)
+				if ca.occupied&^v != 0 {
+					na = 0
+					for k := 0; k < mccWords; k++ {
+						na += bits.OnesCount64(ca.bits[k] & v)
+					}
+				}
+				if cb.occupied&^v != 0 {
+					nb = 0
+					for k := 0; k < mccWords; k++ {
+						nb += bits.OnesCount64(cb.bits[k] & v)
+					}
+				}
+				// 1 − |x⊕y|/(|x|+|y|) = 2|x∧y|/(|x|+|y|).
+				// Similarity quantised to 16 bits, by a reciprocal table.
+				key := simKey(and, na+nb, i, j)
+				keys[n] = key
+				hist[key>>24]++
 				n++
-			} else {
-				k = topPairs - 1
-			}
-			for k > 0 && top[k-1].s < s {
-				top[k] = top[k-1]
-				k--
-			}
-			top[k] = pairSim{s: s, a: uint8(i), b: uint8(j)}
-			if n == topPairs {
-				minS = top[topPairs-1].s
 			}
 		}
 	}
-	return n
+	// Keep the topPairs best: find the histogram bucket where they end,
+	// compact the keys at or above it, sort those.
+	cut, above := 0, 0
+	for c := len(hist) - 1; c >= 0; c-- {
+		above += int(hist[c])
+		if above >= topPairs {
+			cut = c
+			break
+		}
+	}
+	m := 0
+	for _, k := range keys[:n] {
+		if int(k>>24) >= cut {
+			keys[m] = k
+			m++
+		}
+	}
+	sel := keys[:m]
+	slices.Sort(sel)
+	m = min(m, topPairs)
+	for k := 0; k < m; k++ {
+		key := sel[len(sel)-1-k]
+		pr.top[k] = pairSim{s: float32(key>>16) / 65535, a: uint8(key >> 8), b: uint8(key)}
+	}
+	return m
+}
+
+// andCount is the number of bits set in both x and y.
+func andCount(x, y *[mccWords]uint64) int {
+	// Unrolled for mccWords = 6 with independent sums; the loop is the
+	// reference (TestAndCount).
+	_ = x[5]
+	_ = y[5]
+	s0 := bits.OnesCount64(x[0]&y[0]) + bits.OnesCount64(x[3]&y[3])
+	s1 := bits.OnesCount64(x[1]&y[1]) + bits.OnesCount64(x[4]&y[4])
+	s2 := bits.OnesCount64(x[2]&y[2]) + bits.OnesCount64(x[5]&y[5])
+	return s0 + s1 + s2
+}
+
+// recipTable[n] is 2·65535·65536/n, so that the 16-bit similarity
+// 2·and/n·65535 is (and·recipTable[n]) >> 16 (rounded down).
+var recipTable = func() (t [2*mccWords*64 + 1]uint64) {
+	for n := 1; n < len(t); n++ {
+		t[n] = (2*65535*65536 + uint64(n) - 1) / uint64(n)
+	}
+	return
+}()
+
+// simKey orders pairs by similarity (quantised to 16 bits as in
+// localSimilarities), then by index.
+func simKey(and, n, i, j int) uint32 {
+	return uint32((uint64(and)*recipTable[n])>>16)<<16 | uint32(i)<<8 | uint32(j)
+}
+
+// lowerBound is the first index of cs (sorted by theta) with theta ≥ t.
+func lowerBound(cs []cylinder, t float32) int {
+	lo, hi := 0, len(cs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if cs[m].theta < t {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// upperBound is the first index of cs (sorted by theta) with theta > t.
+func upperBound(cs []cylinder, t float32) int {
+	lo, hi := 0, len(cs)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if cs[m].theta <= t {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
 
 // relax selects up to nR one-to-one pairs among the best local similarities,
