@@ -12,11 +12,11 @@ import (
 // give ErrUnsupported.
 func DecodeINCITS(b []byte) (*Record, error) {
 	const minHeader = 26
-	if len(b) < 10 {
-		return nil, fmt.Errorf("INCITS 378 header: %d bytes, need %d: %w", len(b), minHeader, ErrTruncated)
-	}
 	if err := checkMagic(b); err != nil {
 		return nil, err
+	}
+	if len(b) < 10 {
+		return nil, fmt.Errorf("INCITS 378 header: %d bytes, need %d: %w", len(b), minHeader, ErrTruncated)
 	}
 	if string(b[4:8]) != " 20\x00" {
 		return nil, fmt.Errorf("INCITS 378 byte 4: version %q, want \" 20\\0\": %w", b[4:8], ErrUnsupported)

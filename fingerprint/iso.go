@@ -93,11 +93,11 @@ const (
 // (format identifier "FMR\0", version " 20\0"). The record length field
 // must equal len(b).
 func DecodeISO(b []byte) (*Record, error) {
-	if len(b) < isoHeaderLen {
-		return nil, fmt.Errorf("ISO 19794-2 header: %d bytes, need %d: %w", len(b), isoHeaderLen, ErrTruncated)
-	}
 	if err := checkMagic(b); err != nil {
 		return nil, err
+	}
+	if len(b) < isoHeaderLen {
+		return nil, fmt.Errorf("ISO 19794-2 header: %d bytes, need %d: %w", len(b), isoHeaderLen, ErrTruncated)
 	}
 	if string(b[4:8]) != " 20\x00" {
 		return nil, fmt.Errorf("ISO 19794-2 byte 4: version %q, want \" 20\\0\": %w", b[4:8], ErrUnsupported)
@@ -128,9 +128,11 @@ func (r *Record) readEquipment(h []byte) {
 	r.YRes = int(binary.BigEndian.Uint16(h[8:10]))
 }
 
+// checkMagic checks the format identifier "FMR\0" as far as b goes.
 func checkMagic(b []byte) error {
-	if string(b[:4]) != string(fmrMagic) {
-		return fmt.Errorf("byte 0: format identifier %q, want \"FMR\\0\": %w", b[:4], ErrMalformed)
+	n := min(len(b), 4)
+	if string(b[:n]) != string(fmrMagic[:n]) {
+		return fmt.Errorf("byte 0: format identifier %q, want \"FMR\\0\": %w", b[:n], ErrMalformed)
 	}
 	return nil
 }
