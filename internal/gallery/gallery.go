@@ -10,12 +10,14 @@
 package gallery
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/bixproject/bix/fingerprint"
 )
@@ -39,7 +41,39 @@ type Sample struct {
 // entry is one gallery template.
 type entry struct {
 	person int32 // index into g.persons
-	prep   *fingerprint.Prepared
+	t      *slot
+}
+
+// slot holds one template: prepared for the matcher (always without the
+// pre-filter; with it, prepared on first use and cached up to the cache
+// limit), and for the pre-filter its descriptor and compact encoding.
+type slot struct {
+	prep atomic.Pointer[fingerprint.Prepared]
+	desc *descriptor
+	w    float32
+	enc  []byte                // BIXF encoding (pre-filter mode)
+	tmpl *fingerprint.Template // when enc could not be made
+}
+
+// prepared returns the slot's matcher form, computing it if needed.
+func (g *Gallery) prepared(s *slot) *fingerprint.Prepared {
+	if p := s.prep.Load(); p != nil {
+		return p
+	}
+	t := s.tmpl
+	if t == nil {
+		t = new(fingerprint.Template)
+		if err := t.UnmarshalBinary(s.enc); err != nil {
+			t = nil // cannot happen: enc came from MarshalBinary
+		}
+	}
+	p := fingerprint.Prepare(t)
+	if g.cached.Add(1) <= int64(g.cacheLimit) {
+		s.prep.Store(p)
+	} else {
+		g.cached.Add(-1)
+	}
+	return p
 }
 
 // person is one identity's slot.
@@ -61,6 +95,26 @@ type Gallery struct {
 	live     int // persons with at least one template and not removed
 	n        int // templates
 	workers  int
+
+	shortlist  int          // pre-filter shortlist size; 0: exhaustive
+	cacheLimit int          // most prepared templates cached in pre-filter mode
+	cached     atomic.Int64 // prepared templates cached
+}
+
+// Config configures a gallery.
+type Config struct {
+	// Workers is the number of goroutines a search uses
+	// (runtime.GOMAXPROCS when <= 0).
+	Workers int
+	// Shortlist, when positive, turns on the pre-filter: each probe
+	// finger is compared by the MCC matcher only with the Shortlist
+	// templates whose pre-filter descriptors agree best with it (see
+	// prefilter.go); templates are then kept compact and prepared for the
+	// matcher on first use. 0 compares with every template (exhaustive).
+	Shortlist int
+	// CacheLimit caps the prepared templates kept in pre-filter mode
+	// (default 200,000).
+	CacheLimit int
 }
 
 // loc is where a template id sits.
@@ -72,10 +126,35 @@ type loc struct {
 // New returns an empty gallery that searches with workers goroutines
 // (runtime.GOMAXPROCS when workers <= 0).
 func New(workers int) *Gallery {
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
+	return NewWith(Config{Workers: workers})
+}
+
+// NewWith returns an empty gallery configured by c.
+func NewWith(c Config) *Gallery {
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Gallery{where: map[string]loc{}, personIx: map[string]int32{}, workers: workers}
+	if c.CacheLimit <= 0 {
+		c.CacheLimit = 200000
+	}
+	return &Gallery{where: map[string]loc{}, personIx: map[string]int32{}, workers: c.Workers, shortlist: max(0, c.Shortlist), cacheLimit: c.CacheLimit}
+}
+
+// newSlot makes the slot for template t as the gallery's mode needs it.
+func (g *Gallery) newSlot(t *fingerprint.Template) *slot {
+	s := new(slot)
+	if g.shortlist == 0 {
+		s.prep.Store(fingerprint.Prepare(t))
+		return s
+	}
+	s.desc = describe(t, false)
+	s.w = s.desc.weight()
+	if enc, err := t.MarshalBinary(); err == nil {
+		s.enc = enc
+	} else {
+		s.tmpl = t
+	}
+	return s
 }
 
 // ErrPosition is returned for a finger position outside 0..10.
@@ -83,15 +162,13 @@ var ErrPosition = errors.New("finger position out of range 0..10")
 
 // Add adds template templateID of personID at finger position pos. Adding a
 // template id twice is an error.
+// The template is prepared (or described, with the pre-filter) before the
+// gallery is locked, so concurrent Adds use all cores.
 func (g *Gallery) Add(personID, templateID string, pos int, t *fingerprint.Template) error {
-	return g.AddPrepared(personID, templateID, pos, fingerprint.Prepare(t))
-}
-
-// AddPrepared is Add for an already prepared template.
-func (g *Gallery) AddPrepared(personID, templateID string, pos int, p *fingerprint.Prepared) error {
 	if pos < 0 || pos > 10 {
 		return fmt.Errorf("template %s: %w: %d", templateID, ErrPosition, pos)
 	}
+	s := g.newSlot(t)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if _, dup := g.where[templateID]; dup {
@@ -104,7 +181,7 @@ func (g *Gallery) AddPrepared(personID, templateID string, pos int, p *fingerpri
 	}
 	pr.templates = append(pr.templates, templateID)
 	g.where[templateID] = loc{pos, len(g.byPos[pos])}
-	g.byPos[pos] = append(g.byPos[pos], entry{person: pi, prep: p})
+	g.byPos[pos] = append(g.byPos[pos], entry{person: pi, t: s})
 	g.n++
 	return nil
 }
@@ -320,8 +397,11 @@ func (g *Gallery) scanPosition(ctx context.Context, s Sample, np int) ([]float32
 	for _, p := range parts {
 		total += len(p)
 	}
-	workers := min(g.workers, max(1, total/256))
 	prep := fingerprint.Prepare(s.Template)
+	if g.shortlist > 0 && total > 2*g.shortlist {
+		return g.scanShortlist(ctx, s, prep, parts, np)
+	}
+	workers := min(g.workers, max(1, total/256))
 	best := make([][]float32, workers)
 	var wg sync.WaitGroup
 	errs := make([]error, workers)
@@ -340,7 +420,7 @@ func (g *Gallery) scanPosition(ctx context.Context, s Sample, np int) ([]float32
 						errs[w] = ctx.Err()
 						return
 					}
-					if v := float32(pr.Score(e.prep)); v > b[e.person] {
+					if v := float32(pr.Score(g.prepared(e.t))); v > b[e.person] {
 						b[e.person] = v
 					}
 				}
@@ -422,11 +502,102 @@ func (g *Gallery) Verify(personID string, probe []Sample) (c Candidate, ok bool,
 			if s.Position != 0 && l.pos != 0 && l.pos != s.Position {
 				continue
 			}
-			best = max(best, pr.Score(g.byPos[l.pos][l.i].prep))
+			best = max(best, pr.Score(g.prepared(g.byPos[l.pos][l.i].t)))
 		}
 		sum += best
 		c.Scores = append(c.Scores, SampleScore{Modality: Finger, Position: s.Position, Score: best, Rank: 1})
 	}
 	c.Score = sum / float64(len(probe))
 	return c, true, nil
+}
+
+// shortItem is a template on a worker's shortlist.
+type shortItem struct {
+	score float32
+	e     entry
+}
+
+// shortHeap is a min-heap of shortItems: the root is the weakest kept.
+type shortHeap []shortItem
+
+func (h shortHeap) Len() int           { return len(h) }
+func (h shortHeap) Less(i, j int) bool { return h[i].score < h[j].score }
+func (h shortHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *shortHeap) Push(x any)        { *h = append(*h, x.(shortItem)) }
+func (h *shortHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// scanShortlist is scanPosition with the pre-filter: every template's
+// descriptor is scored against the probe's in parallel, the g.shortlist best
+// are kept, and only those are compared with the MCC matcher.
+func (g *Gallery) scanShortlist(ctx context.Context, s Sample, prep *fingerprint.Prepared, parts [][]entry, np int) ([]float32, error) {
+	pd := describe(s.Template, true)
+	workers := g.workers
+	heaps := make([]shortHeap, workers)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := make(shortHeap, 0, g.shortlist+1)
+			k := 0
+			for _, part := range parts {
+				lo, hi := split(len(part), workers, w)
+				for _, e := range part[lo:hi] {
+					if k++; k&8191 == 0 && ctx.Err() != nil {
+						errs[w] = ctx.Err()
+						return
+					}
+					v := float32(common(pd, e.t.desc)) * e.t.w
+					if len(h) == g.shortlist {
+						if v <= h[0].score {
+							continue
+						}
+						h[0] = shortItem{v, e}
+						heap.Fix(&h, 0)
+						continue
+					}
+					heap.Push(&h, shortItem{v, e})
+				}
+			}
+			heaps[w] = h
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	var all []shortItem
+	for _, h := range heaps {
+		all = append(all, h...)
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].score > all[j].score })
+	all = all[:min(len(all), g.shortlist)]
+	best := make([]float32, np)
+	scores := make([]float32, len(all))
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pr := fingerprint.NewProbePrepared(prep)
+			lo, hi := split(len(all), workers, w)
+			for i := lo; i < hi; i++ {
+				scores[i] = float32(pr.Score(g.prepared(all[i].e.t)))
+			}
+		}()
+	}
+	wg.Wait()
+	for i, it := range all {
+		if v := scores[i]; v > best[it.e.person] {
+			best[it.e.person] = v
+		}
+	}
+	return best, nil
 }

@@ -55,7 +55,7 @@ func (g *Gallery) ImpostorScores(k, pairs int, seed uint64) []float64 {
 		all = append(all, s...)
 	}
 	r := rand.New(rand.NewPCG(seed, 0x6a11))
-	probes := map[*fingerprint.Prepared]*fingerprint.Probe{}
+	probes := map[*slot]*fingerprint.Probe{}
 	one := func() (float64, bool) {
 		for range 64 {
 			a := all[r.IntN(len(all))]
@@ -65,14 +65,14 @@ func (g *Gallery) ImpostorScores(k, pairs int, seed uint64) []float64 {
 			if a.person == b.person {
 				continue
 			}
-			pr := probes[a.prep]
+			pr := probes[a.t]
 			if pr == nil {
-				pr = fingerprint.NewProbePrepared(a.prep)
+				pr = fingerprint.NewProbePrepared(g.prepared(a.t))
 				if len(probes) < 4096 {
-					probes[a.prep] = pr
+					probes[a.t] = pr
 				}
 			}
-			return pr.Score(b.prep), true
+			return pr.Score(g.prepared(b.t)), true
 		}
 		return 0, false
 	}
@@ -96,7 +96,7 @@ func (g *Gallery) ImpostorScores(k, pairs int, seed uint64) []float64 {
 func (g *Gallery) posOf(e entry) int {
 	for _, tid := range g.persons[e.person].templates {
 		l := g.where[tid]
-		if g.byPos[l.pos][l.i].prep == e.prep {
+		if g.byPos[l.pos][l.i].t == e.t {
 			return l.pos
 		}
 	}

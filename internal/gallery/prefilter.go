@@ -1,0 +1,165 @@
+package gallery
+
+import (
+	"math"
+	"math/bits"
+	"sort"
+
+	"github.com/bixproject/bix/fingerprint"
+)
+
+// The pre-filter ranks gallery templates by a cheap, rotation- and
+// translation-invariant descriptor so that only a shortlist is compared with
+// the MCC matcher. The descriptor is a set of quantised minutia-pair
+// features in a fixed-size bit set (a geometric-hashing index in the spirit
+// of Germain, Califano and Colville, "Fingerprint matching using
+// transformation parameter clustering", IEEE CSE 4(4), 1997, reduced to pairs
+// and a bit set): for each minutia and each of its descNeighbours nearest
+// neighbours, the pair's length and the directions of both minutiae
+// relative to the segment joining them select one bit (every neighbour
+// within the length range, or the descNeighbours nearest when positive). A probe's descriptor
+// also sets the neighbouring bins of features near a bin boundary, so that
+// small distortions do not lose the pair. The pre-filter score is the number
+// of common bits divided by the square root of the gallery descriptor's bit
+// count. Its recall (how often the exhaustive rank-1 identity survives the
+// shortlist) is measured by bix bench identify, not assumed.
+const (
+	descNeighbours = 0   // 0: every neighbour within range
+	descDistMin    = 8.0 // pixels at 500 ppi
+	descDistBin    = 8.0 // pixels per length bin
+	descDistBins   = 12  // lengths up to descDistMin + 12·8 = 104 px
+	descAngleBins  = 16  // 22.5° per direction bin
+	descBits       = descDistBins * descAngleBins * descAngleBins
+	descWords      = (descBits + 63) / 64
+	// probe-side soft boundaries
+	softDist  = 2.0               // pixels
+	softAngle = math.Pi / 180 * 6 // radians
+)
+
+// descriptor is a template's pre-filter bit set (descWords·8 bytes).
+type descriptor [descWords]uint64
+
+// descPoint is a minutia at 500 ppi with its direction in the matcher's
+// convention (counter-clockwise with y pointing up).
+type descPoint struct{ x, y, a float64 }
+
+func descPoints(t *fingerprint.Template) []descPoint {
+	res := float64(t.Resolution)
+	if res <= 0 {
+		res = 500
+	}
+	s := 500 / res
+	ps := make([]descPoint, len(t.Minutiae))
+	for i, m := range t.Minutiae {
+		// y up, so that segment directions share the minutiae's
+		// counter-clockwise convention.
+		ps[i] = descPoint{float64(m.X) * s, -float64(m.Y) * s, m.Angle}
+	}
+	return ps
+}
+
+// describe computes t's descriptor; soft sets the neighbouring bins of
+// features within softDist/softAngle of a boundary (for probes).
+func describe(t *fingerprint.Template, soft bool) *descriptor {
+	var d descriptor
+	ps := descPoints(t)
+	type nb struct {
+		j  int
+		d2 float64
+	}
+	near := make([]nb, 0, len(ps))
+	maxD2 := (descDistMin + descDistBins*descDistBin) * (descDistMin + descDistBins*descDistBin)
+	for i, p := range ps {
+		near = near[:0]
+		for j, q := range ps {
+			if j == i {
+				continue
+			}
+			dx, dy := q.x-p.x, q.y-p.y
+			d2 := dx*dx + dy*dy
+			if d2 < descDistMin*descDistMin || d2 >= maxD2 {
+				continue
+			}
+			near = append(near, nb{j, d2})
+		}
+		if descNeighbours > 0 && len(near) > descNeighbours {
+			sort.Slice(near, func(a, b int) bool { return near[a].d2 < near[b].d2 })
+			near = near[:descNeighbours]
+		}
+		for _, n := range near {
+			q := ps[n.j]
+			dist := math.Sqrt(n.d2)
+			seg := math.Atan2(q.y-p.y, q.x-p.x)
+			ai := wrapAngle(p.a - seg)
+			aj := wrapAngle(q.a - seg)
+			if !soft {
+				setFeature(&d, dist, ai, aj)
+				continue
+			}
+			for _, dd := range softSteps(dist-descDistMin, descDistBin, softDist) {
+				for _, da := range softSteps(ai, 2*math.Pi/descAngleBins, softAngle) {
+					for _, db := range softSteps(aj, 2*math.Pi/descAngleBins, softAngle) {
+						setFeature(&d, dist+dd, ai+da, aj+db)
+					}
+				}
+			}
+		}
+	}
+	return &d
+}
+
+// softSteps returns the offsets {0} or {0, ±eps} that move v across the
+// nearest bin boundary when it is within eps of one.
+func softSteps(v, bin, eps float64) []float64 {
+	f := math.Mod(v, bin)
+	if f < 0 {
+		f += bin
+	}
+	switch {
+	case f < eps:
+		return []float64{0, -eps}
+	case bin-f < eps:
+		return []float64{0, eps}
+	}
+	return []float64{0}
+}
+
+func setFeature(d *descriptor, dist, ai, aj float64) {
+	db := int((dist - descDistMin) / descDistBin)
+	if db < 0 || db >= descDistBins {
+		return
+	}
+	bi := int(wrapAngle(ai)/(2*math.Pi)*descAngleBins) % descAngleBins
+	bj := int(wrapAngle(aj)/(2*math.Pi)*descAngleBins) % descAngleBins
+	k := (db*descAngleBins+bi)*descAngleBins + bj
+	d[k>>6] |= 1 << (k & 63)
+}
+
+func wrapAngle(a float64) float64 {
+	a = math.Mod(a, 2*math.Pi)
+	if a < 0 {
+		a += 2 * math.Pi
+	}
+	return a
+}
+
+// common returns the number of bits set in both descriptors.
+func common(a, b *descriptor) int {
+	n := 0
+	for i := range a {
+		n += bits.OnesCount64(a[i] & b[i])
+	}
+	return n
+}
+
+// weight returns 1/√(bits set in d), the gallery-side normalisation.
+func (d *descriptor) weight() float32 {
+	n := 0
+	for _, w := range d {
+		n += bits.OnesCount64(w)
+	}
+	if n == 0 {
+		return 0
+	}
+	return float32(1 / math.Sqrt(float64(n)))
+}
