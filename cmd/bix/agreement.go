@@ -24,7 +24,7 @@ func init() {
 	})
 }
 
-func readAgreement(path string) (*agreement.Agreement, error) {
+func agreementRead(path string) (*agreement.Agreement, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -36,8 +36,8 @@ func readAgreement(path string) (*agreement.Agreement, error) {
 	return a, nil
 }
 
-// oneFile returns the single positional argument, allowing flags after it.
-func oneFile(env *cliEnv, fs interface {
+// agreementFileArg returns the single positional argument, allowing flags after it.
+func agreementFileArg(env *cliEnv, fs interface {
 	Parse([]string) error
 	Args() []string
 }, args []string, usage string) (string, error) {
@@ -63,7 +63,7 @@ func agreementSign(ctx context.Context, env *cliEnv, args []string) error {
 	keyFile := fs.String("key", "", "private key file (from bix agreement keygen)")
 	party := fs.String("party", "", "id of the signing party")
 	out := fs.String("o", "", "write the signed file here (default: rewrite FILE)")
-	path, err := oneFile(env, fs, args, "bix agreement sign FILE -key KEYFILE -party ID [-o OUT]")
+	path, err := agreementFileArg(env, fs, args, "bix agreement sign FILE -key KEYFILE -party ID [-o OUT]")
 	if err != nil {
 		return err
 	}
@@ -79,7 +79,7 @@ func agreementSign(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", *keyFile, err)
 	}
-	a, err := readAgreement(path)
+	a, err := agreementRead(path)
 	if err != nil {
 		return err
 	}
@@ -105,11 +105,11 @@ func agreementSign(ctx context.Context, env *cliEnv, args []string) error {
 
 func agreementVerify(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "agreement verify")
-	path, err := oneFile(env, fs, args, "bix agreement verify FILE")
+	path, err := agreementFileArg(env, fs, args, "bix agreement verify FILE")
 	if err != nil {
 		return err
 	}
-	a, err := readAgreement(path)
+	a, err := agreementRead(path)
 	if err != nil {
 		return err
 	}
@@ -126,11 +126,11 @@ func agreementVerify(ctx context.Context, env *cliEnv, args []string) error {
 
 func agreementShow(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "agreement show")
-	path, err := oneFile(env, fs, args, "bix agreement show FILE")
+	path, err := agreementFileArg(env, fs, args, "bix agreement show FILE")
 	if err != nil {
 		return err
 	}
-	a, err := readAgreement(path)
+	a, err := agreementRead(path)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func agreementShow(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintf(w, "  %s: at most %d candidates, %d searches a day\n", n, st.MaxCandidates, st.DailyQuota)
 	}
 	fmt.Fprintf(w, "minors: under %d, returned only for %s, disclosing only %s\n", a.Minors.AgeBelow,
-		orNone(a.Minors.SearchPurposes), orNone(a.Minors.DiscloseFields))
+		agreementOrNone(a.Minors.SearchPurposes), agreementOrNone(a.Minors.DiscloseFields))
 	fmt.Fprintln(w, "protection-status guard: built in (never to the country of nationality; a no-hit there)")
 	if len(a.Rules) > 0 {
 		fmt.Fprintln(w, "rules:")
@@ -183,7 +183,7 @@ func agreementShow(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
-func orNone(s []string) string {
+func agreementOrNone(s []string) string {
 	if len(s) == 0 {
 		return "none"
 	}
