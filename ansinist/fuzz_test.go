@@ -53,3 +53,49 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeXML: DecodeXML never panics; what it accepts encodes
+// traditionally, and its traditional encoding goes through XML and back
+// keeping every field.
+func FuzzDecodeXML(f *testing.F) {
+	addSeeds(f, "testdata/*.xml")
+	if p, ok := shareddata.Path("ansi-nist", "xml", "All-Supported-Records-test-comp.xml"); ok {
+		addSeeds(f, p)
+	}
+	for _, p := range []string{"testdata/legacy-type4-type8.an2"} {
+		if b, err := os.ReadFile(p); err == nil {
+			if tx, err := Parse(b); err == nil {
+				var x bytes.Buffer
+				if tx.EncodeXML(&x) == nil {
+					f.Add(x.Bytes())
+				}
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		tx, err := DecodeXML(in)
+		if tx == nil {
+			return
+		}
+		_ = err
+		b, err := tx.Bytes()
+		if err != nil {
+			return // e.g. a tagged record with no fields
+		}
+		tx2, err := Parse(b)
+		if err != nil {
+			return // XML can describe what the traditional encoding cannot delimit
+		}
+		var x bytes.Buffer
+		if err := tx2.EncodeXML(&x); err != nil {
+			t.Fatalf("EncodeXML of a parsed transaction: %v", err)
+		}
+		back, err := DecodeXML(x.Bytes())
+		if err != nil {
+			t.Fatalf("DecodeXML of own output: %v", err)
+		}
+		if err := sameFields(tx2, back); err != nil {
+			t.Fatalf("XML round trip: %v", err)
+		}
+	})
+}

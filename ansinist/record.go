@@ -114,8 +114,12 @@ func (r *Record) Set(num int, v []byte) {
 }
 
 // IDC returns the record's information designation character (field 002, or
-// the header byte of a binary record), or -1 if absent or not numeric.
+// the header byte of a binary record), or -1 if absent, not numeric or the
+// record is Type-1 (which has none).
 func (r *Record) IDC() int {
+	if r.Type == 1 {
+		return -1
+	}
 	if r.Binary() {
 		if len(r.Header) < 5 {
 			return -1

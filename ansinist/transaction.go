@@ -32,7 +32,8 @@ type Transaction struct {
 
 // Decode reads a whole transaction from r. It accepts the traditional
 // encoding and, when the input starts (after optional white space and a BOM)
-// with '<', the XML encoding (see DecodeXML).
+// with '<', the XML encoding (see DecodeXML; as there, a
+// *UnmappedElementsError comes with a usable transaction).
 func Decode(r io.Reader) (*Transaction, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxTransactionSize+1))
 	if err != nil {
@@ -42,7 +43,7 @@ func Decode(r io.Reader) (*Transaction, error) {
 		return nil, fmt.Errorf("ansinist: %w (over %d bytes)", ErrTooLarge, MaxTransactionSize)
 	}
 	if IsXML(data) {
-		return nil, fmt.Errorf("ansinist: %w: XML encoding", ErrFormat)
+		return DecodeXML(data)
 	}
 	return Parse(data)
 }
