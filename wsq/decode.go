@@ -293,7 +293,8 @@ func (d *decoder) decode(scalar bool) (*image.Gray, error) {
 					total += t.q[k].w * t.q[k].h
 				}
 			}
-			coef = make([]int16, 0, min(total, 1<<16))
+			// Typical files hold about 15 samples per byte.
+			coef = make([]int16, 0, min(total, 32*d.r.remaining()+1<<16))
 		}
 		id := body[0]
 		if id >= maxHuffTables || d.huff[id] == nil {

@@ -21,3 +21,20 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeScalar is the same decode with the plain per-line
+// synthesis, the baseline for the fast path.
+func BenchmarkDecodeScalar(b *testing.B) {
+	dir, _ := readReference(b)
+	data, err := os.ReadFile(filepath.Join(dir, "fp-1.wsq"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		d := &decoder{r: reader{data: data}}
+		if _, err := d.decode(true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

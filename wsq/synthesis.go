@@ -1,6 +1,11 @@
 package wsq
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+)
 
 // Wavelet synthesis (spec §A.3): each w-tree node is rebuilt from its four
 // subbands by upsampling, symmetric extension and filtering, first along
@@ -24,6 +29,10 @@ type term struct {
 type synthPlan struct {
 	n     int
 	terms [][]term
+	// Outputs r0..r1-1 form a regular run (see findRun): outputs r0+2j
+	// have shape even shifted by j samples, outputs r0+2j+1 shape odd.
+	r0, r1    int
+	even, odd shape
 }
 
 // mirror walks the samples 0..last of a band with symmetric extension: at an
@@ -88,6 +97,7 @@ func newSynthPlan(n int, inv bool, lo, hi []float32) (*synthPlan, error) {
 
 	p := &synthPlan{n: n, terms: make([][]term, n)}
 	assigned := make([]bool, n)
+	nlo := make([]int, n)
 	var ol, oh int
 	tooSmall := fmt.Errorf("%w: line of %d samples too short for %d/%d-tap filters", ErrTooSmall, n, lsz, hsz)
 	emitLo := func(tap int) error {
@@ -106,6 +116,7 @@ func newSynthPlan(n int, inv bool, lo, hi []float32) (*synthPlan, error) {
 			ts = append(ts, term{int32(loOff + w.pos), lo[i]})
 		}
 		p.terms[ol] = ts
+		nlo[ol] = len(ts)
 		assigned[ol] = true
 		ol++
 		return nil
@@ -166,6 +177,7 @@ func newSynthPlan(n int, inv bool, lo, hi []float32) (*synthPlan, error) {
 	if ol != n || oh != n {
 		return nil, tooSmall
 	}
+	p.findRun(func(i int) int { return nlo[i] })
 	return p, nil
 }
 
@@ -196,12 +208,49 @@ func (s *synthesizer) plan(n int, inv bool) (*synthPlan, error) {
 	if p, ok := s.plans[k]; ok {
 		return p, nil
 	}
+	ck := planKey{n: n, inv: inv, filters: filterKey(s.lo, s.hi)}
+	if p, ok := planCache.Load(ck); ok {
+		s.plans[k] = p.(*synthPlan)
+		return p.(*synthPlan), nil
+	}
 	p, err := newSynthPlan(n, inv, s.lo, s.hi)
 	if err != nil {
 		return nil, err
 	}
+	if planCacheSize.Add(1) <= maxCachedPlans {
+		planCache.Store(ck, p)
+	}
 	s.plans[k] = p
 	return p, nil
+}
+
+// Synthesis plans depend only on the line length, the inversion and the
+// filters, which nearly every file shares, so they are kept across decodes
+// (up to maxCachedPlans, to bound memory under hostile input).
+var (
+	planCache     sync.Map // planKey → *synthPlan
+	planCacheSize atomic.Int64
+)
+
+const maxCachedPlans = 4096
+
+type planKey struct {
+	n       int
+	inv     bool
+	filters string
+}
+
+// filterKey identifies a pair of filters exactly.
+func filterKey(lo, hi []float32) string {
+	b := make([]byte, 0, 4*(len(lo)+len(hi))+1)
+	for _, f := range [][]float32{lo, hi} {
+		for _, v := range f {
+			u := math.Float32bits(v)
+			b = append(b, byte(u), byte(u>>8), byte(u>>16), byte(u>>24))
+		}
+		b = append(b, '|')
+	}
+	return string(b)
 }
 
 // plans prepares every plan the trees need, so that errors surface before
@@ -243,17 +292,29 @@ func (s *synthesizer) reconstruct(f []float32, width, height int, t *trees, scal
 		}
 		columns(cp, tmp, f[base:], width, nd.w)
 		for r := 0; r < nd.h; r++ {
-			rp.row(f[base+r*width:base+r*width+nd.w], tmp[r*width:r*width+nd.w])
+			rp.rowFast(f[base+r*width:base+r*width+nd.w], tmp[r*width:r*width+nd.w])
 		}
 	}
 }
 
 // columns filters the columns of a w-wide region: each output row is the
-// weighted sum of input rows, accumulated row-wide in the plan's order, which
-// gives every column exactly the arithmetic of applyLine.
+// weighted sum of input rows, accumulated in the plan's order for every
+// column, which gives each column exactly the arithmetic of applyLine.
 func columns(p *synthPlan, dst, src []float32, stride, w int) {
+	var rows [9][]float32
 	for i, ts := range p.terms {
 		d := dst[i*stride : i*stride+w]
+		if len(ts) == 7 || len(ts) == 9 {
+			for k, t := range ts {
+				rows[k] = src[int(t.idx)*stride : int(t.idx)*stride+w]
+			}
+			if len(ts) == 7 {
+				columns7(d, &rows, ts)
+			} else {
+				columns9(d, &rows, ts)
+			}
+			continue
+		}
 		s0 := src[int(ts[0].idx)*stride : int(ts[0].idx)*stride+w]
 		c0 := ts[0].coef
 		for x := range d {
@@ -261,11 +322,46 @@ func columns(p *synthPlan, dst, src []float32, stride, w int) {
 		}
 		for _, t := range ts[1:] {
 			s := src[int(t.idx)*stride : int(t.idx)*stride+w]
+			s = s[:len(d)]
 			c := t.coef
 			for x := range d {
 				d[x] += float32(s[x] * c)
 			}
 		}
+	}
+}
+
+func columns7(d []float32, r *[9][]float32, ts []term) {
+	c0, c1, c2, c3, c4, c5, c6 := ts[0].coef, ts[1].coef, ts[2].coef, ts[3].coef, ts[4].coef, ts[5].coef, ts[6].coef
+	n := len(d)
+	r0, r1, r2, r3, r4, r5, r6 := r[0][:n], r[1][:n], r[2][:n], r[3][:n], r[4][:n], r[5][:n], r[6][:n]
+	for x := range d {
+		v := r0[x] * c0
+		v += float32(r1[x] * c1)
+		v += float32(r2[x] * c2)
+		v += float32(r3[x] * c3)
+		v += float32(r4[x] * c4)
+		v += float32(r5[x] * c5)
+		v += float32(r6[x] * c6)
+		d[x] = v
+	}
+}
+
+func columns9(d []float32, r *[9][]float32, ts []term) {
+	c0, c1, c2, c3, c4, c5, c6, c7, c8 := ts[0].coef, ts[1].coef, ts[2].coef, ts[3].coef, ts[4].coef, ts[5].coef, ts[6].coef, ts[7].coef, ts[8].coef
+	n := len(d)
+	r0, r1, r2, r3, r4, r5, r6, r7, r8 := r[0][:n], r[1][:n], r[2][:n], r[3][:n], r[4][:n], r[5][:n], r[6][:n], r[7][:n], r[8][:n]
+	for x := range d {
+		v := r0[x] * c0
+		v += float32(r1[x] * c1)
+		v += float32(r2[x] * c2)
+		v += float32(r3[x] * c3)
+		v += float32(r4[x] * c4)
+		v += float32(r5[x] * c5)
+		v += float32(r6[x] * c6)
+		v += float32(r7[x] * c7)
+		v += float32(r8[x] * c8)
+		d[x] = v
 	}
 }
 
@@ -278,4 +374,200 @@ func (p *synthPlan) row(dst, src []float32) {
 		}
 		dst[i] = v
 	}
+}
+
+// shape describes an output sample inside a regular run: its lowpass terms
+// read nlo consecutive samples from lo upwards and its highpass terms nhi
+// consecutive samples from hi upwards.
+type shape struct {
+	lo, hi   int32
+	nlo, nhi int
+	clo, chi [8]float32
+}
+
+// regularRun finds the outputs [r0, r1) of p whose terms, two by two, have
+// the same coefficients and read consecutive samples advancing by one per
+// pair, so that row can compute them without the term lists. nlo is the
+// number of leading lowpass terms of each output.
+func (p *synthPlan) findRun(nloOf func(i int) int) {
+	p.r0, p.r1 = 0, 0
+	parse := func(i int) (shape, bool) {
+		var s shape
+		ts := p.terms[i]
+		s.nlo = nloOf(i)
+		s.nhi = len(ts) - s.nlo
+		if s.nlo < 1 || s.nhi < 1 || s.nlo > 8 || s.nhi > 8 {
+			return s, false
+		}
+		s.lo, s.hi = ts[0].idx, ts[s.nlo].idx
+		for k, t := range ts {
+			if k < s.nlo {
+				if t.idx != s.lo+int32(k) {
+					return s, false
+				}
+				s.clo[k] = t.coef
+			} else {
+				if t.idx != s.hi+int32(k-s.nlo) {
+					return s, false
+				}
+				s.chi[k-s.nlo] = t.coef
+			}
+		}
+		return s, true
+	}
+	best0, best1 := 0, 0
+	for i := 0; i+1 < p.n; {
+		a, ok1 := parse(i)
+		b, ok2 := parse(i + 1)
+		if !ok1 || !ok2 {
+			i++
+			continue
+		}
+		j := i + 2
+		for ; j+1 < p.n; j += 2 {
+			c, ok3 := parse(j)
+			d, ok4 := parse(j + 1)
+			step := int32((j - i) / 2)
+			if !ok3 || !ok4 || c.nlo != a.nlo || c.nhi != a.nhi || d.nlo != b.nlo || d.nhi != b.nhi ||
+				c.clo != a.clo || c.chi != a.chi || d.clo != b.clo || d.chi != b.chi ||
+				c.lo != a.lo+step || c.hi != a.hi+step || d.lo != b.lo+step || d.hi != b.hi+step {
+				break
+			}
+		}
+		if j-i > best1-best0 {
+			best0, best1 = i, j
+			p.even, p.odd = a, b
+		}
+		i = j
+	}
+	p.r0, p.r1 = best0, best1
+}
+
+// dotRun returns Σ s[k]·c[k] for k < n, accumulated in order in single
+// precision, starting from the first product.
+func dotRun(s []float32, c *[8]float32, n int) float32 {
+	switch n {
+	case 3:
+		s = s[:3]
+		v := s[0] * c[0]
+		v += float32(s[1] * c[1])
+		v += float32(s[2] * c[2])
+		return v
+	case 4:
+		s = s[:4]
+		v := s[0] * c[0]
+		v += float32(s[1] * c[1])
+		v += float32(s[2] * c[2])
+		v += float32(s[3] * c[3])
+		return v
+	case 5:
+		s = s[:5]
+		v := s[0] * c[0]
+		v += float32(s[1] * c[1])
+		v += float32(s[2] * c[2])
+		v += float32(s[3] * c[3])
+		v += float32(s[4] * c[4])
+		return v
+	}
+	v := s[0] * c[0]
+	for k := 1; k < n; k++ {
+		v += float32(s[k] * c[k])
+	}
+	return v
+}
+
+// addRun returns v + Σ s[k]·c[k] for k < n, accumulated in order.
+func addRun(v float32, s []float32, c *[8]float32, n int) float32 {
+	switch n {
+	case 3:
+		s = s[:3]
+		v += float32(s[0] * c[0])
+		v += float32(s[1] * c[1])
+		v += float32(s[2] * c[2])
+		return v
+	case 4:
+		s = s[:4]
+		v += float32(s[0] * c[0])
+		v += float32(s[1] * c[1])
+		v += float32(s[2] * c[2])
+		v += float32(s[3] * c[3])
+		return v
+	case 5:
+		s = s[:5]
+		v += float32(s[0] * c[0])
+		v += float32(s[1] * c[1])
+		v += float32(s[2] * c[2])
+		v += float32(s[3] * c[3])
+		v += float32(s[4] * c[4])
+		return v
+	}
+	for k := 0; k < n; k++ {
+		v += float32(s[k] * c[k])
+	}
+	return v
+}
+
+// rowFast is row with the regular run computed from its two shapes.
+func (p *synthPlan) rowFast(dst, src []float32) {
+	for i := 0; i < p.r0; i++ {
+		dst[i] = p.one(i, src)
+	}
+	e, o := &p.even, &p.odd
+	if e.nlo == 3 && e.nhi == 4 && o.nlo == 4 && o.nhi == 5 {
+		p.run3445(dst, src)
+	} else {
+		for i, k := p.r0, int32(0); i < p.r1; i, k = i+2, k+1 {
+			dst[i] = addRun(dotRun(src[e.lo+k:], &e.clo, e.nlo), src[e.hi+k:], &e.chi, e.nhi)
+			dst[i+1] = addRun(dotRun(src[o.lo+k:], &o.clo, o.nlo), src[o.hi+k:], &o.chi, o.nhi)
+		}
+	}
+	for i := p.r1; i < p.n; i++ {
+		dst[i] = p.one(i, src)
+	}
+}
+
+// run3445 computes the regular run for the standard 9/7 filters: even
+// outputs have 3 lowpass and 4 highpass terms, odd ones 4 and 5.
+func (p *synthPlan) run3445(dst, src []float32) {
+	e, o := &p.even, &p.odd
+	a0, a1, a2 := e.clo[0], e.clo[1], e.clo[2]
+	b0, b1, b2, b3 := e.chi[0], e.chi[1], e.chi[2], e.chi[3]
+	c0, c1, c2, c3 := o.clo[0], o.clo[1], o.clo[2], o.clo[3]
+	d0, d1, d2, d3, d4 := o.chi[0], o.chi[1], o.chi[2], o.chi[3], o.chi[4]
+	k := int32(0)
+	for i := p.r0; i+1 < p.r1; i += 2 {
+		l := src[e.lo+k : e.lo+k+3]
+		h := src[e.hi+k : e.hi+k+4]
+		v := l[0] * a0
+		v += float32(l[1] * a1)
+		v += float32(l[2] * a2)
+		v += float32(h[0] * b0)
+		v += float32(h[1] * b1)
+		v += float32(h[2] * b2)
+		v += float32(h[3] * b3)
+		l = src[o.lo+k : o.lo+k+4]
+		h = src[o.hi+k : o.hi+k+5]
+		u := l[0] * c0
+		u += float32(l[1] * c1)
+		u += float32(l[2] * c2)
+		u += float32(l[3] * c3)
+		u += float32(h[0] * d0)
+		u += float32(h[1] * d1)
+		u += float32(h[2] * d2)
+		u += float32(h[3] * d3)
+		u += float32(h[4] * d4)
+		d := dst[i : i+2]
+		d[0], d[1] = v, u
+		k++
+	}
+}
+
+// one computes output i from its term list.
+func (p *synthPlan) one(i int, src []float32) float32 {
+	ts := p.terms[i]
+	v := src[ts[0].idx] * ts[0].coef
+	for _, t := range ts[1:] {
+		v += float32(src[t.idx] * t.coef)
+	}
+	return v
 }
