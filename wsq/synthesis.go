@@ -217,7 +217,7 @@ func (s *synthesizer) plan(n int, inv bool) (*synthPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if planCacheSize.Add(1) <= maxCachedPlans {
+	if planCacheTerms.Add(int64(p.size())) <= maxCachedTerms {
 		planCache.Store(ck, p)
 	}
 	s.plans[k] = p
@@ -226,13 +226,23 @@ func (s *synthesizer) plan(n int, inv bool) (*synthPlan, error) {
 
 // Synthesis plans depend only on the line length, the inversion and the
 // filters, which nearly every file shares, so they are kept across decodes
-// (up to maxCachedPlans, to bound memory under hostile input).
+// (up to maxCachedTerms terms in all, about 8 bytes each, to bound memory
+// under hostile input).
 var (
-	planCache     sync.Map // planKey → *synthPlan
-	planCacheSize atomic.Int64
+	planCache      sync.Map // planKey → *synthPlan
+	planCacheTerms atomic.Int64
 )
 
-const maxCachedPlans = 4096
+const maxCachedTerms = 1 << 22
+
+// size returns the number of terms in p.
+func (p *synthPlan) size() int {
+	n := 0
+	for _, ts := range p.terms {
+		n += len(ts)
+	}
+	return n
+}
 
 type planKey struct {
 	n       int
