@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
 	_ "modernc.org/sqlite"
 
 	"github.com/bixproject/bix/internal/audit"
@@ -24,14 +25,17 @@ func init() {
 		summary: "verify, prove, export and check the verifiable audit log",
 		run: func(ctx context.Context, env *cliEnv, args []string) error {
 			return subcommands(ctx, env, "audit", args, map[string]func(context.Context, *cliEnv, []string) error{
-				"keygen":     auditKeygen,
-				"append":     auditAppend,
-				"checkpoint": auditCheckpoint,
-				"verify":     auditVerify,
-				"prove":      auditProve,
-				"export":     auditExport,
-				"check":      auditCheck,
-				"alerts":     auditAlerts,
+				"keygen":      auditKeygen,
+				"append":      auditAppend,
+				"checkpoint":  auditCheckpoint,
+				"verify":      auditVerify,
+				"prove":       auditProve,
+				"export":      auditExport,
+				"check":       auditCheck,
+				"alerts":      auditAlerts,
+				"consistency": auditConsistency,
+				"witness":     auditWitness,
+				"cosign":      auditCosign,
 			})
 		},
 	})
@@ -64,7 +68,7 @@ func openAuditDB(ctx context.Context, dir string, write bool) (*sql.DB, error) {
 	return db, nil
 }
 
-func readVerifier(path string) (note.Verifier, error) {
+func auditReadVerifier(path string) (note.Verifier, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -76,7 +80,19 @@ func readVerifier(path string) (note.Verifier, error) {
 	return v, nil
 }
 
-func readSigner(path string) (*audit.Signer, error) {
+func auditReadCosignatureVerifier(path string) (note.Verifier, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	v, err := audit.NewCosignatureVerifier(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return v, nil
+}
+
+func auditReadSigner(path string) (*audit.Signer, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -102,7 +118,7 @@ func openAuditLog(ctx context.Context, dir, keyFile string) (*audit.Log, *sql.DB
 	}
 	var v note.Verifier
 	if keyFile != "" {
-		if v, err = readVerifier(keyFile); err != nil {
+		if v, err = auditReadVerifier(keyFile); err != nil {
 			db.Close()
 			return nil, nil, err
 		}
@@ -113,15 +129,15 @@ func openAuditLog(ctx context.Context, dir, keyFile string) (*audit.Log, *sql.DB
 	return audit.OpenVerifier(db, v, origin), db, nil
 }
 
-// stringList is a repeatable string flag.
-type stringList []string
+// auditStringList is a repeatable string flag.
+type auditStringList []string
 
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+func (s *auditStringList) String() string     { return strings.Join(*s, ",") }
+func (s *auditStringList) Set(v string) error { *s = append(*s, v); return nil }
 
-// parseInterleaved parses flags that may come before or after positional
+// auditArgs parses flags that may come before or after positional
 // arguments and returns the positional ones.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+func auditArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -180,7 +196,7 @@ func auditAppend(ctx context.Context, env *cliEnv, args []string) error {
 	fs.StringVar(&e.LegalBasis, "legal-basis", "", "legal basis")
 	fs.StringVar(&e.AgreementHash, "agreement", "", "agreement hash")
 	detail := fs.String("detail", "", "JSON object with further detail")
-	var objects stringList
+	var objects auditStringList
 	fs.Var(&objects, "object", "pseudonymous object reference (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -227,7 +243,7 @@ func auditCheckpoint(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(env.stderr, "usage: bix audit checkpoint -data DIR -key KEYFILE [-origin ORIGIN]")
 		return errUsage
 	}
-	s, err := readSigner(*keyFile)
+	s, err := auditReadSigner(*keyFile)
 	if err != nil {
 		return err
 	}
@@ -280,7 +296,7 @@ func auditProve(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "audit prove")
 	dir := fs.String("data", "", "node data directory")
 	keyFile := fs.String("key", "", "the log's verifier (public) key file, to check the proof before printing it")
-	pos, err := parseInterleaved(fs, args)
+	pos, err := auditArgs(fs, args)
 	if err != nil {
 		return err
 	}
@@ -302,7 +318,7 @@ func auditProve(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *keyFile != "" {
-		v, _ := readVerifier(*keyFile)
+		v, _ := auditReadVerifier(*keyFile)
 		if _, err := audit.CheckInclusion(p, l.Origin(), v); err != nil {
 			return err
 		}
@@ -350,10 +366,10 @@ func auditExport(ctx context.Context, env *cliEnv, args []string) error {
 func auditCheck(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "audit check")
 	keyFile := fs.String("key", "", "the log's verifier (public) key file")
-	var witnesses stringList
+	var witnesses auditStringList
 	fs.Var(&witnesses, "witness", "a witness's verifier key file (repeatable)")
 	verbose := fs.Bool("v", false, "print every entry")
-	pos, err := parseInterleaved(fs, args)
+	pos, err := auditArgs(fs, args)
 	if err != nil {
 		return err
 	}
@@ -361,13 +377,13 @@ func auditCheck(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(env.stderr, "usage: bix audit check EXPORT -key PUBFILE [-witness PUBFILE]... [-v]")
 		return errUsage
 	}
-	v, err := readVerifier(*keyFile)
+	v, err := auditReadVerifier(*keyFile)
 	if err != nil {
 		return err
 	}
 	var ws []note.Verifier
 	for _, w := range witnesses {
-		wv, err := readVerifier(w)
+		wv, err := auditReadCosignatureVerifier(w)
 		if err != nil {
 			return err
 		}
@@ -417,5 +433,146 @@ func auditAlerts(ctx context.Context, env *cliEnv, args []string) error {
 	if len(alerts) == 0 {
 		fmt.Fprintln(env.stdout, "no alerts")
 	}
+	return nil
+}
+
+func auditConsistency(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit consistency")
+	dir := fs.String("data", "", "node data directory")
+	oldSize := fs.Int64("old", 0, "size of the tree the partner saw last")
+	newSize := fs.Int64("new", -1, "size of the newer tree (default: the latest checkpoint's)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintln(env.stderr, "usage: bix audit consistency -data DIR -old N [-new M]")
+		return errUsage
+	}
+	l, db, err := openAuditLog(ctx, *dir, "")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *newSize < 0 {
+		signed, err := l.LatestCheckpoint(ctx)
+		if err != nil {
+			return err
+		}
+		if signed == nil {
+			return fmt.Errorf("no checkpoint yet")
+		}
+		lines := strings.SplitN(string(signed), "\n", 3)
+		if len(lines) < 3 {
+			return fmt.Errorf("malformed checkpoint")
+		}
+		if *newSize, err = strconv.ParseInt(lines[1], 10, 64); err != nil {
+			return fmt.Errorf("malformed checkpoint size: %w", err)
+		}
+	}
+	p, err := l.ProveConsistency(ctx, *oldSize, *newSize)
+	if err != nil {
+		return err
+	}
+	for _, h := range p {
+		fmt.Fprintln(env.stdout, h)
+	}
+	return nil
+}
+
+func auditWitness(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit witness")
+	dir := fs.String("data", "", "this node's data directory")
+	keyFile := fs.String("key", "", "this node's signer key file (cosigns with it)")
+	partnerKey := fs.String("partner", "", "the partner log's verifier (public) key file")
+	origin := fs.String("origin", "", "the partner log's origin (default: its key's name)")
+	proofFile := fs.String("proof", "", "consistency proof from the last witnessed size (bix audit consistency output)")
+	out := fs.String("o", "", "write the cosigned checkpoint here (default stdout)")
+	pos, err := auditArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *keyFile == "" || *partnerKey == "" {
+		fmt.Fprintln(env.stderr, "usage: bix audit witness -data DIR -key KEYFILE -partner PUBFILE [-origin ORIGIN] [-proof FILE] [-o OUT] CHECKPOINT")
+		return errUsage
+	}
+	s, err := auditReadSigner(*keyFile)
+	if err != nil {
+		return err
+	}
+	pv, err := auditReadVerifier(*partnerKey)
+	if err != nil {
+		return err
+	}
+	if *origin == "" {
+		*origin = pv.Name()
+	}
+	cp, err := os.ReadFile(pos[0])
+	if err != nil {
+		return err
+	}
+	var proof tlog.TreeProof
+	if *proofFile != "" {
+		b, err := os.ReadFile(*proofFile)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Fields(string(b)) {
+			h, err := tlog.ParseHash(line)
+			if err != nil {
+				return fmt.Errorf("%s: hash %d: %w", *proofFile, i, err)
+			}
+			proof = append(proof, h)
+		}
+	}
+	db, err := openAuditDB(ctx, *dir, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cosigned, err := audit.Open(db, s, s.Name()).Witness(ctx, pv, *origin, cp, proof)
+	if err != nil {
+		return err
+	}
+	if *out != "" {
+		return os.WriteFile(*out, cosigned, 0o644)
+	}
+	_, err = env.stdout.Write(cosigned)
+	return err
+}
+
+func auditCosign(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "audit cosign")
+	dir := fs.String("data", "", "node data directory")
+	keyFile := fs.String("key", "", "this log's signer key file")
+	witnessKey := fs.String("witness", "", "the witness's verifier (public) key file")
+	pos, err := auditArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *keyFile == "" || *witnessKey == "" {
+		fmt.Fprintln(env.stderr, "usage: bix audit cosign -data DIR -key KEYFILE -witness PUBFILE COSIGNED")
+		return errUsage
+	}
+	s, err := auditReadSigner(*keyFile)
+	if err != nil {
+		return err
+	}
+	wv, err := auditReadCosignatureVerifier(*witnessKey)
+	if err != nil {
+		return err
+	}
+	cosigned, err := os.ReadFile(pos[0])
+	if err != nil {
+		return err
+	}
+	db, err := openAuditDB(ctx, *dir, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := audit.Open(db, s, s.Name()).AddCosignature(ctx, cosigned, wv); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "added %s's cosignature\n", wv.Name())
 	return nil
 }

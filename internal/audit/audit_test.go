@@ -3,7 +3,10 @@ package audit
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -507,7 +510,7 @@ func TestWitness(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Cosigned: both signatures verify.
-	n, err := note.Open(cos4, note.VerifierList(coV, usKey.Verifier()))
+	n, err := note.Open(cos4, note.VerifierList(coV, usKey.CosignatureVerifier()))
 	if err != nil || len(n.Sigs) != 2 {
 		t.Fatalf("cosigned note: %v, %d sigs", err, len(n.Sigs))
 	}
@@ -516,14 +519,14 @@ func TestWitness(t *testing.T) {
 		t.Errorf("witnessing again: %v", err)
 	}
 	// The partner adds the cosignature to its own checkpoint.
-	if err := co.AddCosignature(ctx, cos4, usKey.Verifier()); err != nil {
+	if err := co.AddCosignature(ctx, cos4, usKey.CosignatureVerifier()); err != nil {
 		t.Fatal(err)
 	}
-	if err := co.AddCosignature(ctx, cos4, usKey.Verifier()); err != nil {
+	if err := co.AddCosignature(ctx, cos4, usKey.CosignatureVerifier()); err != nil {
 		t.Fatalf("adding the same cosignature twice: %v", err)
 	}
 	stored, _ := co.LatestCheckpoint(ctx)
-	if n, err := note.Open(stored, note.VerifierList(coV, usKey.Verifier())); err != nil || len(n.Sigs) != 2 {
+	if n, err := note.Open(stored, note.VerifierList(coV, usKey.CosignatureVerifier())); err != nil || len(n.Sigs) != 2 {
 		t.Fatalf("stored checkpoint after AddCosignature: %v", err)
 	}
 	if err := co.Verify(ctx); err != nil {
@@ -622,7 +625,7 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.AddCosignature(ctx, cos, witness.Verifier()); err != nil {
+	if err := l.AddCosignature(ctx, cos, witness.CosignatureVerifier()); err != nil {
 		t.Fatal(err)
 	}
 	appendOne(t, db, testEntry(13)) // not checkpointed: not exported
@@ -635,7 +638,7 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, b := range map[string][]byte{"full": full.Bytes(), "part": part.Bytes()} {
-		rep, err := CheckExport(bytes.NewReader(b), l.verifier, witness.Verifier())
+		rep, err := CheckExport(bytes.NewReader(b), l.verifier, witness.CosignatureVerifier())
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -736,4 +739,55 @@ func FuzzCheckExport(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestCosignatureV1(t *testing.T) {
+	s := newSigner(t, "witness.example/w1")
+	c := s.Cosigner()
+	c.now = func() time.Time { return time.Unix(1679315147, 0) }
+	body := []byte("example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n")
+	sig, err := c.Sign(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The signed message is the one tlog-cosignature specifies.
+	msg := "cosignature/v1\ntime 1679315147\nexample.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
+	if len(sig) != 72 || binary.BigEndian.Uint64(sig) != 1679315147 || !ed25519.Verify(s.priv.Public().(ed25519.PublicKey), []byte(msg), sig[8:]) {
+		t.Fatal("cosignature is not timestamp || Ed25519(cosignature/v1 message)")
+	}
+	// Key ID: SHA-256(name || "\n" || 0x04 || key)[:4].
+	h := sha256.Sum256(append([]byte("witness.example/w1\n\x04"), s.priv.Public().(ed25519.PublicKey)...))
+	if c.KeyHash() != binary.BigEndian.Uint32(h[:4]) {
+		t.Errorf("key ID %08x, want %x", c.KeyHash(), h[:4])
+	}
+	v, err := NewCosignatureVerifier(s.VerifierKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.KeyHash() != c.KeyHash() || v.Name() != c.Name() || !v.Verify(body, sig) {
+		t.Fatal("verifier from the vkey does not verify")
+	}
+	if v.Verify(append(body, 'x'), sig) || v.Verify(body, sig[:71]) {
+		t.Fatal("verifier accepted a wrong message or signature")
+	}
+	// A plain note signature by the same key is not a cosignature.
+	if v.KeyHash() == s.Verifier().KeyHash() {
+		t.Error("cosignature key ID equals the plain key hash")
+	}
+	signed, err := note.Sign(&note.Note{Text: string(body)}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := note.Open(signed, note.VerifierList(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ts, err := CosignatureTime(n.Sigs[0]); err != nil || ts.Unix() != 1679315147 {
+		t.Errorf("CosignatureTime = %v, %v", ts, err)
+	}
+	for _, bad := range []string{"", "x+00000000+AAAA", s.VerifierKey() + "x"} {
+		if _, err := NewCosignatureVerifier(bad); err == nil {
+			t.Errorf("NewCosignatureVerifier(%q) succeeded", bad)
+		}
+	}
 }

@@ -40,6 +40,7 @@ var (
 type Log struct {
 	db       *sql.DB
 	signer   note.Signer
+	cosigner note.Signer   // witnesses partners' checkpoints
 	verifier note.Verifier // nil when signer cannot tell its public key
 	origin   string
 }
@@ -47,11 +48,15 @@ type Log struct {
 // Open returns the audit log stored in db (after [Init]), whose checkpoints
 // carry origin as their first line and are signed by signer. If signer is a
 // *[Signer] (from [NewSigner]), Verify also checks the signatures on stored
-// checkpoints; otherwise it checks their content only.
+// checkpoints, and Witness cosigns partners' checkpoints in the C2SP
+// cosignature/v1 format with the same key; with any other note.Signer,
+// Verify checks checkpoint contents only and Witness adds a plain note
+// signature.
 func Open(db *sql.DB, signer note.Signer, origin string) *Log {
-	l := &Log{db: db, signer: signer, origin: origin}
-	if s, ok := signer.(interface{ Verifier() note.Verifier }); ok {
+	l := &Log{db: db, signer: signer, cosigner: signer, origin: origin}
+	if s, ok := signer.(*Signer); ok {
 		l.verifier = s.Verifier()
+		l.cosigner = s.Cosigner()
 	}
 	return l
 }
@@ -89,6 +94,7 @@ type Signer struct {
 	note.Signer
 	verifier note.Verifier
 	vkey     string
+	priv     ed25519.PrivateKey
 }
 
 // Verifier returns the verifier for the signer's public key.
@@ -130,7 +136,7 @@ func NewSigner(skey string) (*Signer, error) {
 	if v.KeyHash() != s.KeyHash() {
 		return nil, fmt.Errorf("audit: signer key: key hash does not match key")
 	}
-	return &Signer{Signer: s, verifier: v, vkey: vkey}, nil
+	return &Signer{Signer: s, verifier: v, vkey: vkey, priv: ed25519.NewKeyFromSeed(raw[1:])}, nil
 }
 
 // Size returns the number of entries in the log.

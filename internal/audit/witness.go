@@ -32,8 +32,8 @@ var (
 // the latest checkpoint of that origin this node witnessed to the new one;
 // for the first checkpoint of an origin it is ignored (trust on first use).
 //
-// On success Witness stores the checkpoint with this node's cosignature (a
-// signature by the log's signer added to the note) and returns it; the
+// On success Witness stores the checkpoint with this node's cosignature
+// (C2SP cosignature/v1, see [Cosigner]) added to the note and returns it; the
 // partner may add it to its own copy with [Log.AddCosignature]. If the
 // checkpoint contradicts the one seen before, Witness stores an alert (see
 // [Log.Alerts]) and returns an error wrapping [ErrInconsistent].
@@ -98,7 +98,7 @@ func (l *Log) Witness(ctx context.Context, partner note.Verifier, origin string,
 		}
 	}
 
-	cosigned, err = note.Sign(n, l.signer)
+	cosigned, err = note.Sign(n, l.cosigner)
 	if err != nil {
 		return nil, fmt.Errorf("audit: witness %s: cosigning: %w", origin, err)
 	}
@@ -179,7 +179,8 @@ func (l *Log) Alerts(ctx context.Context) ([]Alert, error) {
 
 // AddCosignature adds a witness's cosignature from cosigned (a copy of one
 // of this log's checkpoints returned by a partner's Witness) to the stored
-// checkpoint, after verifying it with witness. The log must know its own
+// checkpoint, after verifying it with witness (for a bix node, the
+// [NewCosignatureVerifier] of its key). The log must know its own
 // verifier (see [Open]).
 func (l *Log) AddCosignature(ctx context.Context, cosigned []byte, witness note.Verifier) error {
 	if l.verifier == nil {
