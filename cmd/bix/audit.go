@@ -68,16 +68,42 @@ func openAuditDB(ctx context.Context, dir string, write bool) (*sql.DB, error) {
 	return db, nil
 }
 
+// auditReadVerifier reads a verifier key file, or derives the verifier
+// from a signer key file (such as the node's DIR/audit.key).
 func auditReadVerifier(path string) (note.Verifier, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	v, err := note.NewVerifier(strings.TrimSpace(string(b)))
+	key := strings.TrimSpace(string(b))
+	if strings.HasPrefix(key, "PRIVATE+KEY+") {
+		s, err := audit.NewSigner(key)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return s.Verifier(), nil
+	}
+	v, err := note.NewVerifier(key)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return v, nil
+}
+
+// auditNodeKey is the node's audit signer key file in its data directory.
+const auditNodeKey = "audit.key"
+
+// auditDefaultKey returns keyFile, or the node's DIR/audit.key when
+// keyFile is empty and that file exists.
+func auditDefaultKey(dir, keyFile string) string {
+	if keyFile != "" || dir == "" {
+		return keyFile
+	}
+	p := filepath.Join(dir, auditNodeKey)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	return ""
 }
 
 func auditReadCosignatureVerifier(path string) (note.Verifier, error) {
@@ -117,7 +143,7 @@ func openAuditLog(ctx context.Context, dir, keyFile string) (*audit.Log, *sql.DB
 		return nil, nil, err
 	}
 	var v note.Verifier
-	if keyFile != "" {
+	if keyFile = auditDefaultKey(dir, keyFile); keyFile != "" {
 		if v, err = auditReadVerifier(keyFile); err != nil {
 			db.Close()
 			return nil, nil, err
@@ -234,11 +260,12 @@ func auditAppend(ctx context.Context, env *cliEnv, args []string) error {
 func auditCheckpoint(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "audit checkpoint")
 	dir := fs.String("data", "", "node data directory")
-	keyFile := fs.String("key", "", "signer key file (from bix audit keygen)")
+	keyFile := fs.String("key", "", "signer key file (default: DIR/"+auditNodeKey+", the node's)")
 	origin := fs.String("origin", "", "log origin (default: the key's name)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	*keyFile = auditDefaultKey(*dir, *keyFile)
 	if *keyFile == "" || fs.NArg() != 0 {
 		fmt.Fprintln(env.stderr, "usage: bix audit checkpoint -data DIR -key KEYFILE [-origin ORIGIN]")
 		return errUsage
@@ -266,7 +293,7 @@ func auditCheckpoint(ctx context.Context, env *cliEnv, args []string) error {
 func auditVerify(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlagSet(env, "audit verify")
 	dir := fs.String("data", "", "node data directory")
-	keyFile := fs.String("key", "", "the log's verifier (public) key file, to check checkpoint signatures")
+	keyFile := fs.String("key", "", "the log's verifier (public) key file, to check checkpoint signatures (default: DIR/"+auditNodeKey+" if present)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -284,6 +311,9 @@ func auditVerify(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	sig := "signatures verified"
+	if *keyFile == "" && auditDefaultKey(*dir, "") != "" {
+		sig += " with the node's " + auditNodeKey
+	}
 	if !sum.Signed {
 		sig = "signatures NOT checked (no -key)"
 	}
@@ -317,8 +347,11 @@ func auditProve(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *keyFile != "" {
-		v, _ := auditReadVerifier(*keyFile)
+	if k := auditDefaultKey(*dir, *keyFile); k != "" {
+		v, err := auditReadVerifier(k)
+		if err != nil {
+			return err
+		}
 		if _, err := audit.CheckInclusion(p, l.Origin(), v); err != nil {
 			return err
 		}
