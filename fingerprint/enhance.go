@@ -9,7 +9,7 @@ import (
 // filter of Hong, Wan & Jain (1998, §2.5) with σx = σy ≈ 4 px at a 9.5 px
 // period, i.e. about 0.43 periods.
 const (
-	alongSigma  = 0.45 // Gaussian along the ridge, in periods
+	alongSigma  = 0.6  // Gaussian along the ridge, in periods
 	acrossSigma = 0.42 // Gaussian envelope across the ridges, in periods
 	alongReach  = 1.9  // filter half-length along the ridge, in σ
 	acrossReach = 2.4  // filter half-length across the ridges, in σ
@@ -39,6 +39,9 @@ var gaborShapes = sync.OnceValue(func() *kernelShapes {
 		for pi := 0; pi < numPeriodBins; pi++ {
 			p := minPeriod + float64(pi)*periodStep
 			s1 := alongSigma * p
+			if knobs.k[1] != 0 {
+				s1 = knobs.k[1] * p
+			}
 			line := linePixels(tx, ty, alongReach*s1)
 			taps := make([]tap, len(line))
 			var sum float64

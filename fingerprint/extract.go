@@ -124,3 +124,9 @@ func (a *analysis) estimatedScale() float64 {
 	}
 	return r
 }
+
+// knobs are experiment switches (set only by tests).
+var knobs = struct {
+	refine bool
+	k      [4]float64
+}{}

@@ -40,7 +40,7 @@ func TestDebugDump(t *testing.T) {
 		if *debugDir == "-" {
 			continue
 		}
-		out := image.NewRGBA(image.Rect(0, 0, 3*a.w, a.h))
+		out := image.NewRGBA(image.Rect(0, 0, 5*a.w, a.h))
 		for y := 0; y < a.h; y++ {
 			for x := 0; x < a.w; x++ {
 				p := (y+pad)*a.pw + x + pad
@@ -59,6 +59,10 @@ func TestDebugDump(t *testing.T) {
 					s = 0
 				}
 				out.Set(2*a.w+x, y, color.RGBA{s, s, s, 255})
+				cl := uint8(max(0, min(255, a.clarity[b]*255)))
+				out.Set(3*a.w+x, y, color.RGBA{cl, cl, cl, 255})
+				ch := uint8(max(0, min(255, a.coh[b]*255)))
+				out.Set(4*a.w+x, y, color.RGBA{ch, ch, uint8(min(255, a.energy[b]/20)), 255})
 			}
 		}
 		if tpl != nil {

@@ -235,6 +235,9 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 	}
 	// Border, broken ridges, clusters.
 	border := borderPeriods * P
+	if knobs.k[0] != 0 {
+		border = knobs.k[0] * P
+	}
 	for i := range cands {
 		c := &cands[i]
 		if !c.removed && !a.inside(c.x, c.y, border) {
@@ -293,11 +296,18 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 			continue
 		}
 		b := (c.y/blockSize)*bw + c.x/blockSize
+		if knobs.k[2] != 0 && float64(a.clarity[b]) < knobs.k[2] {
+			continue
+		}
 		dir := c.dir
 		// Snap to the orientation field when they agree.
 		th := float64(a.theta[b])
+		sa := snapAngle
+		if knobs.k[3] != 0 {
+			sa = knobs.k[3]
+		}
 		for _, f := range [2]float64{th, th + math.Pi} {
-			if dirDiff(f, dir) < snapAngle {
+			if dirDiff(f, dir) < sa {
 				dir = f
 			}
 		}

@@ -5,9 +5,13 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/bixproject/bix/internal/shareddata"
 )
 
 // spiralPattern returns a w×h ridge pattern of period p with ridges running
@@ -281,9 +285,37 @@ func FuzzExtract(f *testing.F) {
 func BenchmarkExtractSynthetic(b *testing.B) {
 	g := spiralPattern(388, 374, 0.8, 9, 190, 180, false, 20)
 	b.ReportAllocs()
+	c0 := processCPU()
 	for b.Loop() {
 		if _, err := Extract(g, ExtractOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(processCPU()-c0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// BenchmarkExtractFVC extracts FVC2002 images (first impression of each
+// finger of DB1_B..DB4_B) when the shared data is present.
+func BenchmarkExtractFVC(b *testing.B) {
+	root := shareddata.Require(b, "fingerprints", "fvc2002-b")
+	var imgs []*image.Gray
+	for _, db := range []string{"DB1_B", "DB2_B", "DB3_B", "DB4_B"} {
+		files, _ := filepath.Glob(filepath.Join(root, db, "1*_1.tif"))
+		for _, f := range files {
+			g, err := LoadImage(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			imgs = append(imgs, g)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	c0 := processCPU()
+	for b.Loop() {
+		Extract(imgs[i%len(imgs)], ExtractOptions{})
+		i++
+	}
+	b.ReportMetric(float64(processCPU()-c0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }

@@ -1,7 +1,7 @@
 package fingerprint
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
 	"image"
 	"image/draw"
@@ -12,6 +12,8 @@ import (
 
 	_ "golang.org/x/image/bmp"  // BMP decoder for LoadImage
 	_ "golang.org/x/image/tiff" // TIFF decoder for LoadImage
+
+	_ "github.com/bixproject/bix/wsq" // WSQ decoder for LoadImage
 )
 
 // maxImagePixels bounds the size of an image LoadImage accepts, checked from
@@ -19,8 +21,8 @@ import (
 // 500 ppi, far more than any finger.
 const maxImagePixels = 4096 * 4096
 
-// LoadImage reads a fingerprint image file (PNG, BMP, TIFF or JPEG, and any
-// other format whose decoder is registered with package image, such as WSQ)
+// LoadImage reads a fingerprint image file (PNG, BMP, TIFF, JPEG or WSQ, and
+// any other format whose decoder is registered with package image)
 // and returns it as 8-bit grayscale. Colour images are converted with the
 // luminance weights of image/color.GrayModel. The image's resolution is not
 // read: pass it to Extract in ExtractOptions if it is known.
@@ -37,36 +39,32 @@ func LoadImage(path string) (*image.Gray, error) {
 	return g, nil
 }
 
+// maxFileBytes bounds the size of an image file LoadImage reads.
+const maxFileBytes = 64 << 20
+
 // decodeGray decodes one image from r, refusing images over maxImagePixels
-// before decoding their pixels, and converts it to *image.Gray.
+// before decoding their pixels, and converts it to *image.Gray. The whole
+// input is read first: TIFF may keep its header after the pixels.
 func decodeGray(r io.Reader) (*image.Gray, error) {
-	br := bufio.NewReader(r)
-	peek, _ := br.Peek(1 << 16)
-	cfg, format, err := image.DecodeConfig(&sliceReader{b: peek})
+	data, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxFileBytes {
+		return nil, fmt.Errorf("image file larger than %d bytes", maxFileBytes)
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("decoding image header: %w", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
 		return nil, fmt.Errorf("%s image is %d×%d pixels; want 1 to %d pixels", format, cfg.Width, cfg.Height, maxImagePixels)
 	}
-	img, _, err := image.Decode(br)
+	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("decoding %s image: %w", format, err)
 	}
 	return toGray(img), nil
-}
-
-// sliceReader reads from a byte slice; it lets DecodeConfig look at the
-// buffered header without consuming it.
-type sliceReader struct{ b []byte }
-
-func (s *sliceReader) Read(p []byte) (int, error) {
-	if len(s.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, s.b)
-	s.b = s.b[n:]
-	return n, nil
 }
 
 // toGray returns img as *image.Gray with its bounds moved to the origin,

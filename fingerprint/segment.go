@@ -35,6 +35,12 @@ func (a *analysis) segment() {
 	for i := 0; i < nb; i++ {
 		m[i] = a.energy[i] >= thr
 	}
+	a.cleanMask()
+}
+
+// cleanMask opens and closes the block mask, keeps the largest region, fills
+// its holes and counts the foreground blocks.
+func (a *analysis) cleanMask() {
 	a.morph(false) // erode
 	a.morph(true)  // dilate: opening
 	a.morph(true)  // dilate
@@ -42,7 +48,7 @@ func (a *analysis) segment() {
 	a.keepLargest()
 	a.fillHoles()
 	a.fgBlocks = 0
-	for _, f := range m {
+	for _, f := range a.mask {
 		if f {
 			a.fgBlocks++
 		}
