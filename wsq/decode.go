@@ -295,6 +295,13 @@ func (d *decoder) decode(scalar bool) (*image.Gray, error) {
 			}
 			// Typical files hold about 15 samples per byte.
 			coef = make([]int16, 0, min(total, 32*d.r.remaining()+1<<16))
+			if d.dtt != nil {
+				// Fail early if the image is too small for the filters.
+				s := &synthesizer{lo: d.dtt.synLo, hi: d.dtt.synHi, plans: map[[2]int]*synthPlan{}}
+				if err := s.prepare(t); err != nil {
+					return nil, fmt.Errorf("%w (image %d×%d)", err, w, h)
+				}
+			}
 		}
 		id := body[0]
 		if id >= maxHuffTables || d.huff[id] == nil {

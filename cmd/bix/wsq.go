@@ -8,12 +8,15 @@ import (
 	_ "image/jpeg" // encode input formats
 	"image/png"
 	"os"
+	"path/filepath"
 	"strings"
 
 	_ "golang.org/x/image/bmp"
 	_ "golang.org/x/image/tiff"
 
+	"github.com/bixproject/bix/internal/shareddata"
 	"github.com/bixproject/bix/wsq"
+	"github.com/bixproject/bix/wsq/quality"
 )
 
 func init() {
@@ -27,6 +30,66 @@ func init() {
 			})
 		},
 	})
+	registerBench("wsq", benchWSQ)
+}
+
+// benchWSQ reports the codec against ../shared/data: pixel-exact decoding of
+// the NIST reference files, decode time of a 500 ppi print, and PSNR and
+// compression of our encoder on FVC2002.
+func benchWSQ(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "bench wsq")
+	rate := fs.Float64("bitrate", wsq.DefaultBitrate, "encoder bit rate for the FVC2002 part")
+	reps := fs.Int("n", 51, "decode repetitions for the timing (median reported)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	w := env.stdout
+	if dir, ok := shareddata.Path("ansi-nist", "wsq"); !ok {
+		fmt.Fprintln(w, "reference: shared data ansi-nist/wsq absent; skipped")
+	} else {
+		refs, err := quality.CheckReference(dir)
+		if err != nil {
+			return err
+		}
+		ok := 0
+		for _, r := range refs {
+			if r.Match {
+				ok++
+			} else {
+				fmt.Fprintf(w, "reference: %s differs from the NBIS pixels (err %v)\n", r.File, r.Err)
+			}
+		}
+		fmt.Fprintf(w, "reference: %d/%d files decode to the NBIS reference pixels\n", ok, len(refs))
+		data, err := os.ReadFile(filepath.Join(dir, "fp-1.wsq"))
+		if err != nil {
+			return err
+		}
+		d, err := quality.DecodeTimes(data, *reps)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "decode fp-1.wsq (804×752, 500 ppi): median %.2f ms over %d runs\n", float64(d.Microseconds())/1000, *reps)
+	}
+	dir, ok := shareddata.Path("fingerprints", "fvc2002-b")
+	if !ok {
+		fmt.Fprintln(w, "fvc2002: shared data fingerprints/fvc2002-b absent; skipped")
+		return nil
+	}
+	fmt.Fprintf(w, "fvc2002 at %.2f bpp target:\n", *rate)
+	fmt.Fprintf(w, "  %-6s %6s %9s %10s %9s %8s %7s %8s %8s\n", "set", "images", "size", "PSNR dB", "min dB", "ratio", "bpp", "enc ms", "dec ms")
+	for _, db := range []string{"DB1_B", "DB2_B", "DB3_B", "DB4_B"} {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		paths, _ := filepath.Glob(filepath.Join(dir, db, "*.tif"))
+		r, err := quality.MeasureSet(db, paths, *rate)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "  %-6s %6d %9s %10.2f %9.2f %7.1f:1 %7.3f %8.2f %8.2f\n", db, r.Images, fmt.Sprintf("%d×%d", r.Width, r.Height),
+			r.MeanPSNR, r.MinPSNR, r.MeanRatio, r.MeanBPP, float64(r.EncodeMedian.Microseconds())/1000, float64(r.DecodeMedian.Microseconds())/1000)
+	}
+	return nil
 }
 
 // wsqInput parses flags around the single positional argument.
