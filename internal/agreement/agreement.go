@@ -70,6 +70,7 @@ type Agreement struct {
 	from, until time.Time // parsed validity, [from, until]
 	programs    []program // compiled rules, in file order
 	raw         []byte    // the file, for rewriting the signatures section
+	hash        [32]byte  // of the terms in raw
 	verified    bool      // Verify succeeded since the last change
 }
 
@@ -171,6 +172,9 @@ func Parse(b []byte) (*Agreement, error) {
 	}
 	a.programs = progs
 	a.raw = append([]byte(nil), b...)
+	if a.hash, err = termsHash(a.raw); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
 	return a, nil
 }
 
@@ -360,19 +364,30 @@ func decodePublicKey(s string) (ed25519.PublicKey, error) {
 // hashDomain separates agreement hashes from any other SHA-256 use.
 const hashDomain = "bix agreement hash v1\n"
 
-// Hash returns the SHA-256 of the agreement's terms: the domain string
-// followed by the JSON encoding (encoding/json, fields in declaration
-// order, map keys sorted) of every field except the signatures. Comments
-// and formatting in the file do not change it; any change to the terms
-// does.
-func (a *Agreement) Hash() [32]byte {
-	b, err := json.Marshal(a)
-	if err != nil {
-		// Every field is a string, int, slice or map of those.
-		panic("agreement: encoding terms: " + err.Error())
+// termsHash computes the hash of the terms in an agreement file: the
+// domain string followed by the JSON encoding (encoding/json: object keys
+// sorted, no whitespace) of the YAML document with its top-level
+// signatures key removed. It hashes the document rather than this
+// package's Go types so that the hash of a signed file does not change when
+// a later bix version learns new optional keys.
+func termsHash(raw []byte) ([32]byte, error) {
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return [32]byte{}, err
 	}
-	return sha256.Sum256(append([]byte(hashDomain), b...))
+	delete(doc, "signatures")
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return [32]byte{}, fmt.Errorf("encoding terms: %v", err)
+	}
+	return sha256.Sum256(append([]byte(hashDomain), b...)), nil
 }
+
+// Hash returns the SHA-256 hash of the agreement's terms (see termsHash):
+// everything in the file except the signatures; comments and layout do
+// not count, any change to a term does. The exported fields are the terms
+// as parsed and must not be modified.
+func (a *Agreement) Hash() [32]byte { return a.hash }
 
 // HashHex returns Hash as lowercase hex, the form exchange messages and
 // audit entries carry.
