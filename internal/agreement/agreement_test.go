@@ -448,7 +448,7 @@ purposes:
       protection_need: [protection_need, name]
       subsidiary_protection: [protection_status, name]
       stateless_applicant: [asylum_claim, name]
-      traveller: [asylum_claim, asylum_status, refugee_status, protection_need, name]
+      traveller: [asylum_claim, asylum_status, refugee_status, protection_need, prior_asylum_country, name]
 search_types: {fp: {max_candidates: 1000, daily_quota: 1000000}}
 retention: {default_days: 1}
 minors: {age_below: 0, search_purposes: [anything], disclose_fields: [asylum_claim, name]}
@@ -605,7 +605,7 @@ func FuzzParse(f *testing.F) {
 								t.Fatalf("guard broken: %s disclosed %q to %s", cat, fields, from.Country)
 							}
 							for _, fl := range fields {
-								if slices.Contains(ProtectionFields, fl) {
+								if IsProtectionField(fl) {
 									t.Fatalf("protection field %s disclosed to the country of nationality", fl)
 								}
 							}

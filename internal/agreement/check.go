@@ -2,6 +2,7 @@ package agreement
 
 import (
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -10,9 +11,26 @@ import (
 var builtinProtected = []string{"asylum_seeker", "refugee", "protection_need", "subsidiary_protection", "stateless_applicant"}
 
 // ProtectionFields are field names that carry asylum, refugee or
-// protection information. The guard never discloses them to a country of
-// the person's nationality, whatever the agreement's field lists say.
+// protection information. The guard never discloses them, or any field
+// whose name contains one of protectionWords, to a country of the person's
+// nationality, whatever the agreement's field lists say.
 var ProtectionFields = []string{"asylum_claim", "asylum_status", "asylum_case_id", "refugee_status", "protection_need", "protection_status", "resettlement"}
+
+var protectionWords = []string{"asylum", "refugee", "protection", "resettle", "non_refoulement", "refoulement"}
+
+// IsProtectionField reports whether field carries asylum, refugee or
+// protection information as far as the guard is concerned.
+func IsProtectionField(field string) bool {
+	if slices.Contains(ProtectionFields, field) {
+		return true
+	}
+	for _, w := range protectionWords {
+		if strings.Contains(field, w) {
+			return true
+		}
+	}
+	return false
+}
 
 // Decision codes. Code is what the requesting party may be told; see
 // [Decision].
@@ -250,7 +268,7 @@ func (a *Agreement) DisclosableFields(req SearchRequest, person PersonFacts) ([]
 		if minor && !slices.Contains(a.Minors.DiscloseFields, f) {
 			continue
 		}
-		if slices.Contains(ProtectionFields, f) && isNational(country, person) {
+		if IsProtectionField(f) && isNational(country, person) {
 			continue // built-in guard: never to a country of nationality
 		}
 		if !slices.Contains(out, f) {
