@@ -438,7 +438,7 @@ func (a *Agreement) InForce(t time.Time) bool {
 // isProtectedCategory reports whether c is one of the built-in protected
 // categories or one the agreement adds.
 func (a *Agreement) isProtectedCategory(c string) bool {
-	return slices.Contains(builtinProtected, c) || slices.Contains(a.Protected, c)
+	return IsProtectedCategory(c) || slices.Contains(a.Protected, c)
 }
 
 // SigningKeys returns the Ed25519 public keys a party signs with (the

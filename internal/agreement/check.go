@@ -7,8 +7,10 @@ import (
 )
 
 // builtinProtected are the categories the protection-status guard always
-// covers, whatever the agreement says.
-var builtinProtected = []string{"asylum_seeker", "refugee", "protection_need", "subsidiary_protection", "stateless_applicant"}
+// covers, whatever the agreement says; so is any category whose name
+// contains one of protectionWords.
+var builtinProtected = []string{"asylum_seeker", "asylum_applicant", "refugee", "resettled_refugee", "protection_need",
+	"subsidiary_protection", "temporary_protection", "humanitarian_protection", "stateless_applicant"}
 
 // ProtectionFields are field names that carry asylum, refugee or
 // protection information. The guard never discloses them, or any field
@@ -17,6 +19,12 @@ var builtinProtected = []string{"asylum_seeker", "refugee", "protection_need", "
 var ProtectionFields = []string{"asylum_claim", "asylum_status", "asylum_case_id", "refugee_status", "protection_need", "protection_status", "resettlement"}
 
 var protectionWords = []string{"asylum", "refugee", "protection", "resettle", "non_refoulement", "refoulement"}
+
+// IsProtectedCategory reports whether the guard always covers category c
+// (whatever an agreement adds to it).
+func IsProtectedCategory(c string) bool {
+	return slices.Contains(builtinProtected, c) || IsProtectionField(c)
+}
 
 // IsProtectionField reports whether field carries asylum, refugee or
 // protection information as far as the guard is concerned.
