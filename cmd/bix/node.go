@@ -45,6 +45,7 @@ func init() {
 			"list": adjudicateList, "claim": adjudicateClaim, "decide": adjudicateDecide,
 		})
 	}})
+	registerBench("identify", benchIdentify)
 	register("user", command{summary: "node users: bix user add NAME ROLE", run: func(ctx context.Context, env *cliEnv, args []string) error {
 		return subcommands(ctx, env, "user", args, map[string]func(context.Context, *cliEnv, []string) error{"add": userAdd, "list": userList})
 	}})
@@ -689,4 +690,44 @@ func userList(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	return printJSON(env.stdout, l)
+}
+
+func benchIdentify(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "bench identify")
+	var c node.BenchConfig
+	fs.IntVar(&c.Gallery, "gallery", 100000, "finger templates in the gallery (ten per person)")
+	fs.IntVar(&c.Probes1, "probes", 50, "mated one-finger probes")
+	fs.IntVar(&c.Probes10, "probes10", 20, "mated ten-finger probes")
+	fs.IntVar(&c.Shortlist, "shortlist", 0, "pre-filter shortlist per probe finger (0: exhaustive search)")
+	fs.IntVar(&c.Workers, "workers", 2, "cores used while timing searches")
+	fs.IntVar(&c.Masters, "masters", 1000, "distinct synthetic master fingers")
+	fs.Int64Var(&c.Seed, "seed", 1, "seed")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintln(env.stderr, "usage: bix bench identify [-gallery N] [-shortlist L] [-json]")
+		return errUsage
+	}
+	c.Log = func(format string, a ...any) { fmt.Fprintf(env.stderr, "bench identify: "+format+"\n", a...) }
+	r, err := node.RunIdentifyBench(ctx, c)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(r)
+	}
+	mode := "exhaustive"
+	if r.Shortlist > 0 {
+		mode = fmt.Sprintf("pre-filter shortlist %d", r.Shortlist)
+	}
+	fmt.Fprintf(env.stdout, "identify: %d finger templates (%d persons from %d synthetic master fingers), %s, %d cores\n", r.Gallery, r.Persons, r.Masters, mode, r.Workers)
+	fmt.Fprintf(env.stdout, "  one finger:  p50 %.1f ms  p99 %.1f ms  (%d probes)\n", r.P50ms1, r.P99ms1, r.Probes1)
+	fmt.Fprintf(env.stdout, "  ten fingers: p50 %.1f ms  p99 %.1f ms  (%d probes)\n", r.P50ms10, r.P99ms10, r.Probes10)
+	fmt.Fprintf(env.stdout, "  rank-1 agreement with exhaustive search: %.2f%% (one finger %.2f%%, ten fingers %.2f%%); rank 1 is the true mate: %.2f%%\n",
+		100*r.Rank1Agreement, 100*r.Rank1Agreement1, 100*r.Rank1Agreement10, 100*r.Rank1Mate)
+	fmt.Fprintf(env.stdout, "  load %.1f s, %.0f bytes per template in memory (write %.1f s)\n", r.LoadS, r.BytesPerTemplate, r.WriteS)
+	fmt.Fprintf(env.stdout, "  highest score between identities made from one master: %.3f\n", r.SameMasterMax)
+	return nil
 }

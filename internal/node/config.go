@@ -42,6 +42,11 @@ type Config struct {
 	// Workers is the number of goroutines a gallery search uses (default:
 	// all cores).
 	Workers int `yaml:"workers"`
+	// Shortlist, when positive, turns on the gallery pre-filter: each
+	// probe finger is compared by the matcher only with this many
+	// templates the pre-filter ranks best (see gallery.Config). Its recall
+	// is measured by bix bench identify. 0 searches exhaustively.
+	Shortlist int `yaml:"shortlist"`
 	// Retention is how long records are kept per category of person, as
 	// text such as "10y" or "90d" (applied by the retention job).
 	Retention map[string]string `yaml:"retention"`

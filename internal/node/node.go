@@ -17,6 +17,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"time"
 
@@ -88,7 +89,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, st: st, gal: gallery.New(cfg.Workers), log: logger, metrics: newMetrics()}
+	n := &Node{cfg: cfg, st: st, gal: gallery.NewWith(gallery.Config{Workers: cfg.Workers, Shortlist: cfg.Shortlist}), log: logger, metrics: newMetrics()}
 	if err := n.openAudit(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -128,19 +129,48 @@ func (n *Node) openAudit(ctx context.Context) error {
 	return nil
 }
 
-// loadGallery decrypts every stored template into the gallery.
+// loadGallery decrypts every stored template into the gallery: one
+// goroutine reads and decrypts, the others decode and add (preparing the
+// template for the matcher or the pre-filter) on all cores.
 func (n *Node) loadGallery(ctx context.Context) error {
 	start := time.Now()
 	n.log.Info("loading gallery")
+	work := make(chan *store.Template, 1024)
+	var wg sync.WaitGroup
+	var errMu sync.Mutex
+	var firstErr error
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for t := range work {
+				ft, err := decodeTemplate(t.Format, t.Data)
+				if err == nil {
+					err = n.gal.Add(t.PersonID, t.ID, t.Position, ft)
+				}
+				if err != nil {
+					errMu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("template %s: %w", t.ID, err)
+					}
+					errMu.Unlock()
+				}
+			}
+		}()
+	}
 	st, err := n.st.ScanTemplates(ctx, func(t *store.Template) error {
-		ft, err := decodeTemplate(t.Format, t.Data)
-		if err != nil {
-			return fmt.Errorf("template %s: %w", t.ID, err)
-		}
-		return n.gal.Add(t.PersonID, t.ID, t.Position, ft)
+		work <- t
+		return nil
 	}, func(s store.TemplateScan) {
-		n.log.Info("loading gallery", "templates", s.Loaded, "erased", s.Erased, "elapsed", time.Since(start).String())
+		if s.Loaded%100000 == 0 {
+			n.log.Info("loading gallery", "templates", s.Loaded, "erased", s.Erased, "elapsed", time.Since(start).String())
+		}
 	})
+	close(work)
+	wg.Wait()
+	if err == nil {
+		err = firstErr
+	}
 	if err != nil {
 		return fmt.Errorf("loading gallery: %w", err)
 	}
