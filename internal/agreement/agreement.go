@@ -178,7 +178,42 @@ func Parse(b []byte) (*Agreement, error) {
 	return a, nil
 }
 
+// Limits on the size of an agreement's lists, which checks scan per
+// request.
+const (
+	maxParties     = 64
+	maxListEntries = 256
+)
+
 func (a *Agreement) validate() error {
+	if len(a.Parties) > maxParties {
+		return fmt.Errorf("parties: %d, at most %d", len(a.Parties), maxParties)
+	}
+	for name, n := range map[string]int{"categories": len(a.Categories), "protected_categories": len(a.Protected),
+		"purposes": len(a.Purposes), "search_types": len(a.SearchTypes), "minors.search_purposes": len(a.Minors.SearchPurposes),
+		"minors.disclose_fields": len(a.Minors.DiscloseFields)} {
+		if n > maxListEntries {
+			return fmt.Errorf("%s: %d entries, at most %d", name, n, maxListEntries)
+		}
+	}
+	for _, p := range a.Purposes {
+		if len(p.SearchTypes) > maxListEntries || len(p.SearchCategories) > maxListEntries || len(p.Disclose) > maxListEntries {
+			return fmt.Errorf("purpose %q: lists longer than %d", p.ID, maxListEntries)
+		}
+		for c, f := range p.Disclose {
+			if len(f) > maxListEntries {
+				return fmt.Errorf("purpose %q disclose %q: %d fields, at most %d", p.ID, c, len(f), maxListEntries)
+			}
+		}
+	}
+	for _, p := range a.Parties {
+		if len(p.SigningKeys) > maxListEntries {
+			return fmt.Errorf("party %q: %d signing keys, at most %d", p.ID, len(p.SigningKeys), maxListEntries)
+		}
+	}
+	if len(a.Signatures) > maxParties {
+		return fmt.Errorf("signatures: %d, at most %d", len(a.Signatures), maxParties)
+	}
 	if a.Format != FormatVersion {
 		return fmt.Errorf("bix_agreement: %d, want %d", a.Format, FormatVersion)
 	}
