@@ -36,14 +36,21 @@ func init() {
 	})
 }
 
-// readTransaction reads a transaction in either encoding from path.
-func readTransaction(path string) (*ansinist.Transaction, error) {
+// readTransaction reads a transaction in either encoding from path. XML
+// elements that map to no field are reported on stderr and skipped.
+func readTransaction(env *cliEnv, path string) (*ansinist.Transaction, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return ansinist.Decode(f)
+	t, err := ansinist.Decode(f)
+	var um *ansinist.UnmappedElementsError
+	if errors.As(err, &um) && t != nil {
+		fmt.Fprintf(env.stderr, "warning: %s: %v\n", path, err)
+		return t, nil
+	}
+	return t, err
 }
 
 // oneFile parses flags and requires exactly one file argument.
@@ -85,7 +92,7 @@ func nistDump(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := readTransaction(p)
+	t, err := readTransaction(env, p)
 	if err != nil {
 		return err
 	}
@@ -97,7 +104,7 @@ func nistValidate(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := readTransaction(p)
+	t, err := readTransaction(env, p)
 	if err != nil {
 		return err
 	}
@@ -123,7 +130,7 @@ func nistImages(ctx context.Context, env *cliEnv, args []string) error {
 	if out == "" {
 		return errors.New("images: -o DIR is required")
 	}
-	t, err := readTransaction(p)
+	t, err := readTransaction(env, p)
 	if err != nil {
 		return err
 	}
@@ -292,7 +299,7 @@ func nistConvert(ctx context.Context, env *cliEnv, args []string) error {
 	if out == "" {
 		return errors.New("convert: -o OUT is required")
 	}
-	t, err := readTransaction(p)
+	t, err := readTransaction(env, p)
 	if err != nil {
 		return err
 	}
