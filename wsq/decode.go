@@ -399,8 +399,12 @@ func (d *decoder) block(coef []int16, total int, h *huffTable, off int) ([]int16
 
 // unquantize places the dequantized coefficients of every transmitted
 // subband in f (spec §A.2), in single precision as the reference does:
-// Q·(p − C) + Z/2 for p > 0, Q·(p + C) − Z/2 for p < 0.
+// Q·(p − C) + Z/2 for p > 0, Q·(p + C) − Z/2 for p < 0, 0 for p = 0. f must
+// be zeroed. Small indices, which are nearly all of them, come from a table
+// computed with the same arithmetic.
 func unquantize(f []float32, width int, coef []int16, q *quantTable, t *trees) {
+	const small = 64
+	var table [2*small + 1]float32
 	c := q.center
 	i := 0
 	for k := 0; k < codedBands; k++ {
@@ -409,19 +413,30 @@ func unquantize(f []float32, width int, coef []int16, q *quantTable, t *trees) {
 			continue
 		}
 		hz := float64(q.z[k]) / 2
+		value := func(p int16) float32 {
+			switch {
+			case p > 0:
+				return float32(float64(float32(qb*(float32(p)-c))) + hz)
+			case p < 0:
+				return float32(float64(float32(qb*(float32(p)+c))) - hz)
+			}
+			return 0
+		}
+		for p := -small; p <= small; p++ {
+			table[p+small] = value(int16(p))
+		}
 		r := t.q[k]
 		for y := r.y; y < r.y+r.h; y++ {
 			row := f[y*width+r.x : y*width+r.x+r.w]
-			for x := range row {
-				p := coef[i]
-				i++
+			src := coef[i : i+len(row)]
+			i += len(row)
+			for x, p := range src {
 				switch {
-				case p > 0:
-					row[x] = float32(float64(float32(qb*(float32(p)-c))) + hz)
-				case p < 0:
-					row[x] = float32(float64(float32(qb*(float32(p)+c))) - hz)
+				case p == 0:
+				case p >= -small && p <= small:
+					row[x] = table[int(p)+small]
 				default:
-					row[x] = 0
+					row[x] = value(p)
 				}
 			}
 		}
