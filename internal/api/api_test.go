@@ -134,7 +134,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil || again.Status != node.StatusPending || len(again.Alerts) != 1 {
 		t.Fatalf("re-enroll: %+v, %v", again, err)
 	}
-	id, err := off.Identify(ctx, &IdentifyRequest{Fingers: fingers(t, 1, 2, 2)})
+	id, err := off.Identify(ctx, &IdentifyRequest{Fingers: fingers(t, 1, 2, 1, 2)})
 	if err != nil || !id.Hit || (id.Candidates[0].PersonID != a.PersonID && id.Candidates[0].PersonID != again.PersonID) {
 		t.Fatalf("identify: %+v, %v", id, err)
 	}
