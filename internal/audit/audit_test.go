@@ -791,3 +791,103 @@ func TestCosignatureV1(t *testing.T) {
 		}
 	}
 }
+
+// rehashInPlace is what an attacker with the database and the signing key
+// does after editing audit_entries: recompute every stored hash, drop the
+// old checkpoints and sign a new one, so that Verify passes locally.
+func rehashInPlace(t *testing.T, l *Log, db *sql.DB) {
+	ctx := context.Background()
+	rows, err := db.Query(`SELECT body FROM audit_entries ORDER BY idx`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies [][]byte
+	for rows.Next() {
+		var b []byte
+		rows.Scan(&b)
+		bodies = append(bodies, b)
+	}
+	rows.Close()
+	var hashes []tlog.Hash
+	r := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = hashes[x]
+		}
+		return out, nil
+	})
+	for i, b := range bodies {
+		hs, err := tlog.StoredHashes(int64(i), b, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes = append(hashes, hs...)
+	}
+	for _, q := range []string{`DELETE FROM audit_hashes`, `DELETE FROM audit_checkpoints`, `DELETE FROM audit_entries`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, b := range bodies {
+		db.Exec(`INSERT INTO audit_entries(idx, body) VALUES (?, ?)`, i, b)
+	}
+	for i, h := range hashes {
+		db.Exec(`INSERT INTO audit_hashes(id, hash) VALUES (?, ?)`, i, h[:])
+	}
+	if _, err := l.Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Verify(ctx); err != nil {
+		t.Fatalf("after the attacker's rehash, Verify still fails: %v", err)
+	}
+}
+
+// TestPartnerDetectsInPlaceTampering edits the stored entries of a log
+// that a partner witnessed, covers the edit by recomputing all hashes and
+// re-signing, and checks that the partner's consistency check catches it.
+func TestPartnerDetectsInPlaceTampering(t *testing.T) {
+	ctx := context.Background()
+	const origin = "bix.example/co"
+	for name, edit := range map[string][]string{
+		"alter":   {`UPDATE audit_entries SET body = CAST(replace(CAST(body AS TEXT), 'officer-1', 'officer-2') AS BLOB) WHERE idx = 4`},
+		"delete":  {`DELETE FROM audit_entries WHERE idx = 3`, `UPDATE audit_entries SET idx = idx - 1 WHERE idx > 3`},
+		"reorder": {`UPDATE audit_entries SET idx = -1 WHERE idx = 1`, `UPDATE audit_entries SET idx = 1 WHERE idx = 6`, `UPDATE audit_entries SET idx = 6 WHERE idx = -1`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			co, codb := newLog(t, origin, 8, 8)
+			us := Open(openDB(t), newSigner(t, "bix.example/us"), "bix.example/us")
+			c8, _ := co.LatestCheckpoint(ctx)
+			if _, err := us.Witness(ctx, co.verifier, origin, c8, nil); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range edit {
+				if _, err := codb.Exec(q); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := co.Verify(ctx); !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("Verify right after the edit: %v", err)
+			}
+			rehashInPlace(t, co, codb)
+			// The log grows on; the attacker shows its next checkpoint.
+			for i := 8; i < 11; i++ {
+				appendOne(t, codb, testEntry(i))
+			}
+			if _, err := co.Checkpoint(ctx); err != nil {
+				t.Fatal(err)
+			}
+			n, _ := co.Size(ctx)
+			cNew, _ := co.LatestCheckpoint(ctx)
+			proof, err := co.ProveConsistency(ctx, 8, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := us.Witness(ctx, co.verifier, origin, cNew, proof); !errors.Is(err, ErrInconsistent) {
+				t.Fatalf("partner accepted the rewritten log: %v", err)
+			}
+			if alerts, _ := us.Alerts(ctx); len(alerts) != 1 {
+				t.Fatalf("alerts = %+v", alerts)
+			}
+		})
+	}
+}
