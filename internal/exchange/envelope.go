@@ -9,6 +9,7 @@ package exchange
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -140,4 +141,9 @@ func Verify(b []byte, keys map[string]ed25519.PublicKey, now time.Time, maxSkew 
 func Hash(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
+}
+
+func mustB64(s string) []byte {
+	b, _ := base64.RawURLEncoding.DecodeString(s)
+	return b
 }
