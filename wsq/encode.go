@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -266,18 +267,20 @@ func encode(pix []uint8, width, height int, rate float64, ppi int, comments []st
 	sof.u16(0)
 	out.segment(markerSOF, sof.b)
 
+	// Huffman tables from the symbol frequencies: table 0 for block 1,
+	// table 1 shared by blocks 2 and 3, each defined before its first use.
 	var freq [2][256]int
 	for i, blk := range blocks {
-		tb := min(i, 1)
 		for _, s := range blk {
-			freq[tb][s.sym]++
+			freq[min(i, 1)][s.sym]++
 		}
 	}
+	var enc [2]*huffEncoder
 	for i, blk := range blocks {
 		tb := min(i, 1)
-		if i < 2 {
-			if len(blocks[i]) == 0 && (i == 0 || len(blocks[2]) == 0) {
-				freq[tb][1]++ // an empty table is invalid; define one code
+		if enc[tb] == nil {
+			if !slices.ContainsFunc(freq[tb][:], func(n int) bool { return n > 0 }) {
+				freq[tb][1] = 1 // an empty table is invalid; define one code
 			}
 			spec := buildHuffSpec(&freq[tb])
 			var dht segmentWriter
@@ -285,15 +288,13 @@ func encode(pix []uint8, width, height int, rate float64, ppi int, comments []st
 			dht.b = append(dht.b, spec.counts[:]...)
 			dht.b = append(dht.b, spec.values...)
 			out.segment(markerDHT, dht.b)
-			enc := newHuffEncoder(spec)
-			_ = enc
+			enc[tb] = newHuffEncoder(spec)
 		}
 		out.segment(markerSOB, []byte{uint8(tb)})
-		spec := buildHuffSpec(&freq[tb])
-		enc := newHuffEncoder(spec)
 		bw := bitWriter{out: out.b}
+		e := enc[tb]
 		for _, s := range blk {
-			bw.write(uint32(enc.code[s.sym]), uint(enc.size[s.sym]))
+			bw.write(uint32(e.code[s.sym]), uint(e.size[s.sym]))
 			if s.nbits > 0 {
 				bw.write(uint32(s.extra), uint(s.nbits))
 			}

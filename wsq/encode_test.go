@@ -84,6 +84,13 @@ func TestRidgeFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var again bytes.Buffer
+	if err := EncodeOptions(&again, ridgeImage(256, 320), &Options{Comments: []string{"bix wsq test fixture"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(again.Bytes(), data) {
+		t.Errorf("encoding the synthetic image again gives %d bytes differing from testdata/ridge.wsq (%d bytes); run go test -update if the encoder changed on purpose", again.Len(), len(data))
+	}
 	for _, scalar := range []bool{false, true} {
 		d := &decoder{r: reader{data: data}}
 		img, err := d.decode(scalar)

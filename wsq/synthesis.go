@@ -546,8 +546,9 @@ func (p *synthPlan) run3445(dst, src []float32) {
 	d0, d1, d2, d3, d4 := o.chi[0], o.chi[1], o.chi[2], o.chi[3], o.chi[4]
 	k := int32(0)
 	for i := p.r0; i+1 < p.r1; i += 2 {
-		l := src[e.lo+k : e.lo+k+3]
-		h := src[e.hi+k : e.hi+k+4]
+		// Array pointers: one length check each instead of one per load.
+		l := (*[3]float32)(src[e.lo+k:])
+		h := (*[4]float32)(src[e.hi+k:])
 		v := l[0] * a0
 		v += float32(l[1] * a1)
 		v += float32(l[2] * a2)
@@ -555,18 +556,18 @@ func (p *synthPlan) run3445(dst, src []float32) {
 		v += float32(h[1] * b1)
 		v += float32(h[2] * b2)
 		v += float32(h[3] * b3)
-		l = src[o.lo+k : o.lo+k+4]
-		h = src[o.hi+k : o.hi+k+5]
-		u := l[0] * c0
-		u += float32(l[1] * c1)
-		u += float32(l[2] * c2)
-		u += float32(l[3] * c3)
-		u += float32(h[0] * d0)
-		u += float32(h[1] * d1)
-		u += float32(h[2] * d2)
-		u += float32(h[3] * d3)
-		u += float32(h[4] * d4)
-		d := dst[i : i+2]
+		m := (*[4]float32)(src[o.lo+k:])
+		g := (*[5]float32)(src[o.hi+k:])
+		u := m[0] * c0
+		u += float32(m[1] * c1)
+		u += float32(m[2] * c2)
+		u += float32(m[3] * c3)
+		u += float32(g[0] * d0)
+		u += float32(g[1] * d1)
+		u += float32(g[2] * d2)
+		u += float32(g[3] * d3)
+		u += float32(g[4] * d4)
+		d := (*[2]float32)(dst[i:])
 		d[0], d[1] = v, u
 		k++
 	}

@@ -99,7 +99,6 @@ func expandModulated(half []float32) []float32 {
 type quantTable struct {
 	center float32
 	q, z   [numSubbands]float32
-	// raw values as transmitted, for Info
 }
 
 func parseQuant(body []byte, off int) (*quantTable, error) {
