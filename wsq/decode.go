@@ -320,6 +320,17 @@ func (d *decoder) decode(scalar bool) (*image.Gray, error) {
 	if len(coef) != total {
 		return nil, fmt.Errorf("%w: EOI at offset %d after %d of the %d subband samples", ErrFormat, off, len(coef), total)
 	}
+	// A DQT table redefined between blocks must still describe the same
+	// subbands.
+	need := 0
+	for k := 0; k < codedBands; k++ {
+		if d.dqt.q[k] != 0 {
+			need += t.q[k].w * t.q[k].h
+		}
+	}
+	if need != total {
+		return nil, fmt.Errorf("%w: DQT redefined between blocks: %d subband samples coded, the final table has %d", ErrFormat, total, need)
+	}
 	if d.dtt == nil {
 		return nil, fmt.Errorf("%w: no DTT table", ErrFormat)
 	}

@@ -71,6 +71,16 @@ func TestDecodeErrors(t *testing.T) {
 		{"cut in block", good[:sob3-5], ErrFormat, "block 2, data byte"},
 		{"missing block", append(append([]byte{}, good[:sob3]...), 0xFF, 0xA1), ErrFormat, "subband samples"},
 		{"no EOI", good[:len(good)-2], ErrFormat, "block 3, data byte"},
+		{"DQT changed between blocks", func() []byte {
+			// Insert, before block 2, a DQT that drops subband 20.
+			dqt := segOffset(t, good, markerDQT, 0)
+			seg := append([]byte(nil), good[dqt:dqt+2+389]...)
+			at := 2 + 2 + 3 + 6*20
+			copy(seg[at:at+6], []byte{0, 0, 0, 0, 0, 0})
+			d := append([]byte(nil), good[:sob2]...)
+			d = append(d, seg...)
+			return append(d, good[sob2:]...)
+		}(), ErrFormat, "DQT redefined between blocks"},
 		{"bad marker in tables", edit(func(d []byte) []byte { d[dtt+1] = 0xB3; return d }), ErrFormat, "unexpected RST3 marker at offset"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

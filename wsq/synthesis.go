@@ -197,8 +197,11 @@ func (p *synthPlan) applyLine(dst []float32, dstStride int, src []float32, srcSt
 type synthesizer struct {
 	lo, hi []float32
 	plans  map[[2]int]*synthPlan
-	tmp    []float32
 }
+
+// tmpPool recycles the synthesis work plane, which is fully overwritten
+// before it is read, between decodes.
+var tmpPool = sync.Pool{New: func() any { return new([]float32) }}
 
 func (s *synthesizer) plan(n int, inv bool) (*synthPlan, error) {
 	k := [2]int{n, 0}
@@ -282,10 +285,12 @@ func (s *synthesizer) prepare(t *trees) error {
 // place, from the deepest node to the whole image. When scalar is set it
 // uses the plain per-line reference.
 func (s *synthesizer) reconstruct(f []float32, width, height int, t *trees, scalar bool) {
-	if len(s.tmp) < width*height {
-		s.tmp = make([]float32, width*height)
+	bp := tmpPool.Get().(*[]float32)
+	defer tmpPool.Put(bp)
+	if len(*bp) < width*height {
+		*bp = make([]float32, width*height)
 	}
-	tmp := s.tmp
+	tmp := *bp
 	for i := numWNodes - 1; i >= 0; i-- {
 		nd := &t.w[i]
 		base := nd.y*width + nd.x
