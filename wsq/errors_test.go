@@ -66,6 +66,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"too large", setSize(5000, 5000), ErrTooLarge, "5000×5000"},
 		{"too small", setSize(40, 40), ErrTooSmall, "too short"},
 		{"even filter", edit(func(d []byte) []byte { d[dtt+4] = 8; return d }), ErrUnsupported, "DTT segment at offset"},
+		{"long filter", edit(func(d []byte) []byte { d[dtt+4] = 33; return d }), ErrUnsupported, "at most 31"},
 		{"restart interval", append(append([]byte{}, good[:2]...), append([]byte{0xFF, 0xA7, 0, 4, 0, 1}, good[2:]...)...), ErrUnsupported, "DRT segment at offset 2"},
 		{"undefined table", edit(func(d []byte) []byte { d[sob2+4] = 5; return d }), ErrFormat, "undefined Huffman table 5"},
 		{"cut in block", good[:sob3-5], ErrFormat, "block 2, data byte"},

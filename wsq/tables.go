@@ -46,11 +46,18 @@ type transformTable struct {
 	synLo, synHi       []float32 // full synthesis filters
 }
 
+// maxTaps bounds the filter lengths accepted (the standard filters have 9
+// and 7 taps), which bounds the memory of the synthesis plans.
+const maxTaps = 31
+
 func parseTransform(body []byte, off int) (*transformTable, error) {
 	if len(body) < 2 {
 		return nil, segmentError("DTT", off, ErrFormat, "truncated")
 	}
 	t := &transformTable{anaLoLen: int(body[0]), anaHiLen: int(body[1])}
+	if t.anaLoLen > maxTaps || t.anaHiLen > maxTaps {
+		return nil, segmentError("DTT", off, ErrUnsupported, "filters of %d and %d taps (at most %d supported)", t.anaLoLen, t.anaHiLen, maxTaps)
+	}
 	if t.anaLoLen%2 == 0 || t.anaHiLen%2 == 0 {
 		return nil, segmentError("DTT", off, ErrUnsupported, "even-length filters (%d, %d)", t.anaLoLen, t.anaHiLen)
 	}
