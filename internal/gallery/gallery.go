@@ -298,10 +298,10 @@ type SampleScore struct {
 
 // Candidate is one identity on a candidate list.
 type Candidate struct {
-	PersonID string  `json:"person_id"`
-	Score    float64 `json:"score"` // fused score
-	Rank     int     `json:"rank"`  // 1 best
-	Scores   []SampleScore
+	PersonID string        `json:"person_id"`
+	Score    float64       `json:"score"` // fused score
+	Rank     int           `json:"rank"`  // 1 best
+	Scores   []SampleScore `json:"scores"`
 }
 
 // Options controls a search.

@@ -132,14 +132,21 @@ func (n *Node) Verify(ctx context.Context, a Actor, personID string, fingers []F
 	if len(probe) == 0 {
 		return nil, invalid("no usable finger image: %s", ftaReasons(ex))
 	}
-	return n.VerifyTemplates(ctx, a, personID, probe, ex)
+	return n.verify(ctx, a, personID, probe, ex)
 }
 
-// VerifyTemplates is Verify for probe templates.
-func (n *Node) VerifyTemplates(ctx context.Context, a Actor, personID string, probe []gallery.Sample, ex []extracted) (*VerifyResult, error) {
+// VerifyTemplates is Verify for probe templates (for Go callers).
+func (n *Node) VerifyTemplates(ctx context.Context, a Actor, personID string, probe []gallery.Sample) (*VerifyResult, error) {
 	if err := allow(a, audit.ActionVerify); err != nil {
 		return nil, err
 	}
+	if len(probe) == 0 {
+		return nil, invalid("no probe sample")
+	}
+	return n.verify(ctx, a, personID, probe, nil)
+}
+
+func (n *Node) verify(ctx context.Context, a Actor, personID string, probe []gallery.Sample, ex []extracted) (*VerifyResult, error) {
 	p, err := n.st.Person(ctx, personID)
 	if err != nil {
 		return nil, err
