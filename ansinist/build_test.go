@@ -251,3 +251,41 @@ func TestWSQUnavailableOrDecoded(t *testing.T) {
 		t.Errorf("err = %v, want ErrWSQUnavailable", err)
 	}
 }
+
+// TestReferenceFingersDecode decodes every finger of the shared reference
+// transactions (WSQ through package wsq) and checks the sizes against HLL
+// and VLL.
+func TestReferenceFingersDecode(t *testing.T) {
+	n := 0
+	for _, p := range referenceFiles(t) {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := tx.Fingers()
+		if errors.Is(err, ErrUnsupportedCompression) {
+			t.Logf("%s: %v", filepath.Base(p), err)
+		} else if err != nil {
+			t.Errorf("%s: %v", filepath.Base(p), err)
+		}
+		ims := map[int]Image{}
+		for _, im := range tx.Images() {
+			ims[im.Record] = im
+		}
+		for _, f := range fs {
+			if f.Image == nil {
+				continue
+			}
+			im := ims[f.Record]
+			if got := f.Image.Bounds(); got.Dx() != im.Width || got.Dy() != im.Height {
+				t.Errorf("%s record %d: decoded %v, HLL×VLL %d×%d", filepath.Base(p), f.Record, got, im.Width, im.Height)
+			}
+			n++
+		}
+	}
+	t.Logf("%d finger images decoded", n)
+}

@@ -10,6 +10,8 @@ import (
 	"image/draw"
 	_ "image/jpeg" // JPEGB
 	_ "image/png"  // PNG
+
+	_ "github.com/bixproject/bix/wsq" // WSQ20 (registers "wsq" with package image)
 	"strings"
 )
 
@@ -90,9 +92,9 @@ const MaxImagePixels = 1 << 26
 // DecodeImage decodes image data by its compression. For CompressionNone,
 // width, height and bits per pixel (1, 8, 16 or 24) describe the raw pixels,
 // row by row with no padding except that 1-bit rows are padded to a byte (1 is
-// black). Compressed data is decoded through image.Decode, so WSQ works once
-// a package has registered the "wsq" format; otherwise it returns
-// ErrWSQUnavailable.
+// black). Compressed data is decoded through image.Decode: JPEGB and PNG by
+// the standard library, WSQ by package github.com/bixproject/bix/wsq (should
+// no decoder be registered, ErrWSQUnavailable).
 func DecodeImage(data []byte, compression string, width, height, bpp int) (image.Image, error) {
 	c := NormalizeCompression(compression)
 	if c == CompressionNone {
