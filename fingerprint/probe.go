@@ -90,16 +90,7 @@ func (pr *Probe) localSimilarities(a, b []cylinder) int {
 	n := 0
 	for i := range a {
 		ca := &a[i]
-		lo, hi := ca.theta-mccMaxDir, ca.theta+mccMaxDir
-		var r [2][2]int
-		switch {
-		case lo < 0:
-			r = [2][2]int{{lowerBound(b, lo+2*math.Pi), len(b)}, {0, upperBound(b, hi)}}
-		case hi >= 2*math.Pi:
-			r = [2][2]int{{lowerBound(b, lo), len(b)}, {0, upperBound(b, hi-2*math.Pi)}}
-		default:
-			r = [2][2]int{{lowerBound(b, lo), upperBound(b, hi)}, {0, 0}}
-		}
+		r := thetaRuns(b, ca.theta, mccMaxDir)
 		for _, run := range r {
 			for j := run[0]; j < run[1]; j++ {
 				cb := &b[j]
@@ -221,8 +212,9 @@ func upperBound(cs []cylinder, t float32) int {
 }
 
 // relax selects up to nR one-to-one pairs among the best local similarities,
-// runs the MCC paper's relaxation (LSS-R) on them and returns the mean
-// relaxed similarity of the nP most efficient pairs.
+// runs the MCC paper's relaxation (LSS-R) on them, takes the mean relaxed
+// similarity of the nP most efficient pairs and weighs it by a global
+// consolidation.
 func (pr *Probe) relax(a, b []cylinder, n int) float64 {
 	minAB := min(len(a), len(b))
 	nR := min(minAB, maxRelax)
@@ -294,7 +286,78 @@ func (pr *Probe) relax(a, b []cylinder, n int) float64 {
 	for _, i := range ord[:nP] {
 		sum += cur[i]
 	}
-	return float64(sum) / float64(nP)
+	mcc := float64(sum) / float64(nP)
+	// Global consolidation: align on each of the consolAnchors most
+	// efficient pairs and keep the largest count of minutiae that land on
+	// a minutia of the candidate; the score is the MCC score times that
+	// count over the geometric mean of the template sizes.
+	mc := 0
+	for _, i := range ord[:min(consolAnchors, nP)] {
+		mc = max(mc, pr.consolidate(a, b, &a[sel[i].a], &b[sel[i].b]))
+	}
+	return mcc * float64(mc) / math.Sqrt(float64(len(a))*float64(len(b)))
+}
+
+// Consolidation: tolerances at 500 ppi (15 px is 0.75 mm, about one and
+// a half ridge periods; π/6 absorbs direction noise) and the number of
+// alignments tried.
+const (
+	consolDist    = 15
+	consolAngle   = math.Pi / 6
+	consolAnchors = 3
+)
+
+// consolidate aligns a on b by the pair (pa, pb) and counts the minutiae
+// of a that land within consolDist of a minutia of b whose direction is
+// within consolAngle, one to one (nearest first come). b is sorted by
+// direction, so only a window of it is searched.
+func (pr *Probe) consolidate(a, b []cylinder, pa, pb *cylinder) int {
+	rot := pb.theta - pa.theta
+	sn, cs := float32(math.Sin(float64(rot))), float32(math.Cos(float64(rot)))
+	used := &pr.used[1]
+	clear(used[:len(b)])
+	m := 0
+	for i := range a {
+		ca := &a[i]
+		dx, dy := ca.x-pa.x, ca.y-pa.y
+		x := cs*dx - sn*dy + pb.x
+		y := sn*dx + cs*dy + pb.y
+		th := ca.theta + rot
+		if th < 0 {
+			th += 2 * math.Pi
+		} else if th >= 2*math.Pi {
+			th -= 2 * math.Pi
+		}
+		r := thetaRuns(b, th, consolAngle)
+		bestJ, bestD := -1, float32(consolDist*consolDist)
+		for _, run := range r {
+			for j := run[0]; j < run[1]; j++ {
+				cb := &b[j]
+				ex, ey := cb.x-x, cb.y-y
+				if d := ex*ex + ey*ey; d < bestD && !used[j] {
+					bestJ, bestD = j, d
+				}
+			}
+		}
+		if bestJ >= 0 {
+			used[bestJ] = true
+			m++
+		}
+	}
+	return m
+}
+
+// thetaRuns returns the index ranges of cs (sorted by theta in [0, 2π))
+// whose direction is within w of t (t in [0, 2π)).
+func thetaRuns(cs []cylinder, t, w float32) [2][2]int {
+	lo, hi := t-w, t+w
+	switch {
+	case lo < 0:
+		return [2][2]int{{lowerBound(cs, lo+2*math.Pi), len(cs)}, {0, upperBound(cs, hi)}}
+	case hi >= 2*math.Pi:
+		return [2][2]int{{lowerBound(cs, lo), len(cs)}, {0, upperBound(cs, hi-2*math.Pi)}}
+	}
+	return [2][2]int{{lowerBound(cs, lo), upperBound(cs, hi)}, {0, 0}}
 }
 
 // LSS-R parameters of the MCC paper (section 4).

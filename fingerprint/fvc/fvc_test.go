@@ -202,3 +202,36 @@ func TestSharedFVC2002(t *testing.T) {
 		t.Logf("%s: EER %.2f%% (all %.2f%%), FMR100 %.2f%%, FMR1000 %.2f%%, %.0f comparisons/s", db, 100*r.EER, 100*r.EERAll, 100*r.FMR100All, 100*r.FMR1000All, r.ComparePerSecCore)
 	}
 }
+
+// TestDefaultThreshold recomputes fingerprint.DefaultThreshold: FMR 1e-4
+// over the pooled cross-finger impostor scores of FVC2002 DB1_B..DB4_B,
+// from the shared ISO templates and from the images through Extract
+// (23,040 scores).
+func TestDefaultThreshold(t *testing.T) {
+	base := shareddata.Require(t, "fingerprints", "fvc2002-b")
+	if testing.Short() {
+		t.Skip("extracts 320 images")
+	}
+	extract := func(p string) (*fingerprint.Template, error) {
+		img, err := fingerprint.LoadImage(p)
+		if err != nil {
+			return nil, err
+		}
+		return fingerprint.Extract(img, fingerprint.ExtractOptions{})
+	}
+	var pool []float64
+	for _, db := range []string{"DB1_B", "DB2_B", "DB3_B", "DB4_B"} {
+		for _, o := range []Options{{Ext: ".iso"}, {Ext: ".tif", Extract: extract}} {
+			r, err := Run(context.Background(), filepath.Join(base, db), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pool = append(pool, r.ImpostorAllScores...)
+		}
+	}
+	th := fingerprint.ThresholdForFMR(pool, 1e-4)
+	t.Logf("%d impostor scores: threshold %.4f at FMR 1e-4, %.4f at 1e-3, %.4f at 1e-2", len(pool), th, fingerprint.ThresholdForFMR(pool, 1e-3), fingerprint.ThresholdForFMR(pool, 1e-2))
+	if d := math.Abs(th-fingerprint.DefaultThreshold) / th; d > 0.1 {
+		t.Errorf("DefaultThreshold %.4f differs from the measured %.4f by %.0f %%", fingerprint.DefaultThreshold, th, 100*d)
+	}
+}
