@@ -38,10 +38,7 @@ var gaborShapes = sync.OnceValue(func() *kernelShapes {
 		tx, ty := math.Cos(th), math.Sin(th)
 		for pi := 0; pi < numPeriodBins; pi++ {
 			p := minPeriod + float64(pi)*periodStep
-			s1 := alongSigma * p
-			if knobs.k[1] != 0 {
-				s1 = knobs.k[1] * p
-			}
+			s1 := kv("along", alongSigma) * p
 			line := linePixels(tx, ty, alongReach*s1)
 			taps := make([]tap, len(line))
 			var sum float64
@@ -56,7 +53,7 @@ var gaborShapes = sync.OnceValue(func() *kernelShapes {
 			}
 			ks.along[ai][pi] = taps
 
-			s2 := acrossSigma * p
+			s2 := kv("across", acrossSigma) * p
 			nx, ny := -ty, tx
 			line = linePixels(nx, ny, acrossReach*s2)
 			taps = make([]tap, len(line))

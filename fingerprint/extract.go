@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"math"
-	"sync"
 )
 
 // ExtractOptions controls Extract.
@@ -63,9 +62,26 @@ const (
 	minSide = 32
 )
 
-// workspacePool recycles the analysis buffers between calls so that
-// extracting many images does not allocate per image.
-var workspacePool = sync.Pool{New: func() any { return new(analysis) }}
+// workspaces recycles the analysis buffers (a few MB each) between calls so
+// that extracting many images does not allocate per image. Unlike a
+// sync.Pool it survives garbage collections; it holds at most its capacity.
+var workspaces = make(chan *analysis, 4)
+
+func getWorkspace() *analysis {
+	select {
+	case a := <-workspaces:
+		return a
+	default:
+		return new(analysis)
+	}
+}
+
+func putWorkspace(a *analysis) {
+	select {
+	case workspaces <- a:
+	default:
+	}
+}
 
 // Extract finds the minutiae of the fingerprint in img. The returned
 // template's coordinates, Width, Height and Resolution are at 500 ppi
@@ -85,8 +101,8 @@ func Extract(img image.Image, opt ExtractOptions) (*Template, error) {
 	if opt.Resolution != 0 && opt.Resolution != 500 {
 		g = resample(g, 500/float64(opt.Resolution))
 	}
-	a := workspacePool.Get().(*analysis)
-	defer workspacePool.Put(a)
+	a := getWorkspace()
+	defer putWorkspace(a)
 	if err := a.run(g, true); err != nil {
 		return nil, err
 	}
@@ -125,8 +141,13 @@ func (a *analysis) estimatedScale() float64 {
 	return r
 }
 
-// knobs are experiment switches (set only by tests).
-var knobs = struct {
-	refine bool
-	k      [4]float64
-}{}
+// knobs are experiment overrides of named parameters (set only by tests).
+var knobs = map[string]float64{}
+
+// kv returns the knob name or def.
+func kv(name string, def float64) float64 {
+	if v, ok := knobs[name]; ok {
+		return v
+	}
+	return def
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/bixproject/bix/fingerprint"
@@ -12,8 +14,7 @@ import (
 )
 
 var evalFVC = flag.Bool("fpeval", false, "measure the extractor's EER on the FVC2002 B sets (slow)")
-var evalRefine = flag.Bool("fprefine", false, "experiment")
-var evalK = [4]*float64{flag.Float64("fpk0", 0, ""), flag.Float64("fpk1", 0, ""), flag.Float64("fpk2", 0, ""), flag.Float64("fpk3", 0, "")}
+var evalKnobs = flag.String("fpknobs", "", "experiment: name=value,... parameter overrides")
 
 // TestEvalFVC reports the whole engine's EER on FVC2002 DB1_B..DB4_B with
 // this package's extractor; it runs only with -fpeval.
@@ -21,7 +22,15 @@ func TestEvalFVC(t *testing.T) {
 	if !*evalFVC {
 		t.Skip("run with -fpeval")
 	}
-	fingerprint.SetKnobs(*evalRefine, [4]float64{*evalK[0], *evalK[1], *evalK[2], *evalK[3]})
+	for _, kv := range strings.Split(*evalKnobs, ",") {
+		if name, v, ok := strings.Cut(kv, "="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fingerprint.SetKnob(name, f)
+		}
+	}
 	root := shareddata.Require(t, "fingerprints", "fvc2002-b")
 	var sumFVC, sumAll float64
 	for _, db := range []string{"DB1_B", "DB2_B", "DB3_B", "DB4_B"} {

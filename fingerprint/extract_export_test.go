@@ -1,7 +1,4 @@
 package fingerprint
 
-// SetKnobs sets the experiment switches for the external evaluation test.
-func SetKnobs(refine bool, k [4]float64) {
-	knobs.refine = refine
-	knobs.k = k
-}
+// SetKnob overrides a named parameter for the external evaluation test.
+func SetKnob(name string, v float64) { knobs[name] = v }

@@ -156,7 +156,7 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 	}
 	ring := ring8(pw)
 	maxSteps := per(2)
-	dirSteps := per(directionPeriods)
+	dirSteps := per(kv("dir", directionPeriods))
 	var branches [8]traceResult
 	for i := range cands {
 		c := &cands[i]
@@ -172,12 +172,12 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 			r := a.trace(c.p, first, nil, maxSteps, dirSteps)
 			c.dir = math.Atan2(float64(r.dy), float64(r.dx))
 			switch {
-			case r.stop == stopEnding && float64(r.steps) <= shortRidgePeriods*P:
+			case r.stop == stopEnding && float64(r.steps) <= kv("short", shortRidgePeriods)*P:
 				c.removed = true
 				if j := find(r.end); j >= 0 {
 					cands[j].removed = true
 				}
-			case r.stop == stopJunction && float64(r.steps) <= spurPeriods*P:
+			case r.stop == stopJunction && float64(r.steps) <= kv("spur", spurPeriods)*P:
 				c.removed = true
 				if j := find(r.end); j >= 0 {
 					cands[j].removed = true
@@ -210,7 +210,7 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 			}
 			for b := 0; b < 3; b++ {
 				branches[b] = a.trace(c.p, starts[b], nbr[:nn], maxSteps, dirSteps)
-				if branches[b].stop == stopJunction && float64(branches[b].steps) <= bridgePeriods*P {
+				if branches[b].stop == stopJunction && float64(branches[b].steps) <= kv("bridge", bridgePeriods)*P {
 					c.removed = true
 					if j := find(branches[b].end); j >= 0 && j != i {
 						cands[j].removed = true
@@ -234,17 +234,14 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 		}
 	}
 	// Border, broken ridges, clusters.
-	border := borderPeriods * P
-	if knobs.k[0] != 0 {
-		border = knobs.k[0] * P
-	}
+	border := kv("border", borderPeriods) * P
 	for i := range cands {
 		c := &cands[i]
 		if !c.removed && !a.inside(c.x, c.y, border) {
 			c.removed = true
 		}
 	}
-	gap := gapPeriods * P
+	gap := kv("gap", gapPeriods) * P
 	for i := range cands {
 		ci := &cands[i]
 		if ci.kind != KindEnding || ci.removed {
@@ -270,7 +267,7 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 			}
 		}
 	}
-	cl := clusterPeriods * P
+	cl := kv("cluster", clusterPeriods) * P
 	mark := make([]bool, len(cands))
 	for i := range cands {
 		if cands[i].removed {
@@ -296,16 +293,10 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 			continue
 		}
 		b := (c.y/blockSize)*bw + c.x/blockSize
-		if knobs.k[2] != 0 && float64(a.clarity[b]) < knobs.k[2] {
-			continue
-		}
 		dir := c.dir
 		// Snap to the orientation field when they agree.
 		th := float64(a.theta[b])
-		sa := snapAngle
-		if knobs.k[3] != 0 {
-			sa = knobs.k[3]
-		}
+		sa := kv("snap", snapAngle)
 		for _, f := range [2]float64{th, th + math.Pi} {
 			if dirDiff(f, dir) < sa {
 				dir = f
@@ -360,6 +351,9 @@ func (a *analysis) minutiaQuality(b int) uint8 {
 	c := float64(a.coh[b])
 	cl := float64(a.clarity[b])
 	q := 100 * math.Sqrt(math.Min(1, c/0.8)*math.Min(1, cl/0.8))
+	if kv("qmode", 0) == 1 {
+		q = 100 * math.Sqrt(c*cl)
+	}
 	return uint8(max(1, min(100, int(math.Round(q)))))
 }
 

@@ -56,8 +56,8 @@ func AssessQuality(img image.Image) QualityReport {
 	if img == nil {
 		return QualityReport{Reason: "no image"}
 	}
-	a := workspacePool.Get().(*analysis)
-	defer workspacePool.Put(a)
+	a := getWorkspace()
+	defer putWorkspace(a)
 	if err := a.run(toGray(img), false); err != nil {
 		return QualityReport{Reason: err.(*UnusableError).Reason}
 	}

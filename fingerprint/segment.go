@@ -7,10 +7,10 @@ const (
 	// derivative, ridge period 9.5 px) has about this.
 	energyFloor = 100
 	// energyFraction of the 90th percentile block energy is the relative
-	// threshold; ridges under a dry or light part of the finger are much
-	// weaker than the best area but far stronger than the sensor's
-	// background.
-	energyFraction = 0.08
+	// threshold (ridge amplitude about a third of the strong areas');
+	// ridges under a dry or light part of the finger are weaker than the
+	// best area but far stronger than the sensor's background.
+	energyFraction = 0.12
 )
 
 // segment separates the fingerprint area from the background on the block
@@ -28,7 +28,7 @@ func (a *analysis) segment() {
 	}
 	p90 := percentile(vals, 0.9)
 	thr := float32(energyFloor)
-	if t := float32(energyFraction * p90); t > thr {
+	if t := float32(kv("efrac", energyFraction) * p90); t > thr {
 		thr = t
 	}
 	m := a.mask
@@ -229,3 +229,4 @@ func (a *analysis) fillHoles() {
 	}
 	a.del = stack
 }
+
