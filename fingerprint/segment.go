@@ -229,4 +229,3 @@ func (a *analysis) fillHoles() {
 	}
 	a.del = stack
 }
-
