@@ -2,6 +2,7 @@ package wsq
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -69,5 +70,36 @@ func TestReferenceDecoder(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestReferenceReencode decodes each reference file, encodes the pixels
+// again at 0.75 bpp and decodes the result: the second generation must stay
+// close to the first and compress like the original.
+func TestReferenceReencode(t *testing.T) {
+	dir, refs := readReference(t)
+	for _, ref := range refs {
+		data, err := os.ReadFile(filepath.Join(dir, ref.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, info, err := DecodeBytes(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := EncodeOptions(&buf, first, &Options{PPI: max(info.PPI, 0)}); err != nil {
+			t.Fatalf("%s: %v", ref.file, err)
+		}
+		second, _, err := DecodeBytes(buf.Bytes())
+		if err != nil {
+			t.Fatalf("%s: %v", ref.file, err)
+		}
+		p := psnr(first.Pix, second.Pix)
+		ratio := float64(len(first.Pix)) / float64(buf.Len())
+		t.Logf("%s: original %d bytes, re-encoded %d bytes (%.1f:1), PSNR %.2f dB", ref.file, len(data), buf.Len(), ratio, p)
+		if p < 30 || ratio < 8 {
+			t.Errorf("%s: PSNR %.2f dB, %.1f:1", ref.file, p, ratio)
+		}
 	}
 }
