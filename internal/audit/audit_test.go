@@ -199,6 +199,7 @@ func TestAppendRejectsInvalid(t *testing.T) {
 		{Time: t0, Actor: "a", Role: "r", Action: "enroll", Detail: json.RawMessage(`{"a":1} {}`)},
 		{Time: t0, Actor: "a\xff", Role: "r", Action: "enroll"},
 		{Time: t0, Actor: "a", Role: "r", Action: "enroll", Objects: make([]string, maxObjects+1)},
+		{Time: t0, Actor: "a", Role: "r", Action: "enroll", Detail: json.RawMessage(`{"id":9007199254740993}`)},
 	}
 	for i, e := range bad {
 		tx, err := db.BeginTx(ctx, nil)

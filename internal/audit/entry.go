@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -195,6 +196,11 @@ func writeCanonical(buf *bytes.Buffer, v any) error {
 		f, err := strconv.ParseFloat(string(v), 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
 			return fmt.Errorf("number %q out of range", string(v))
+		}
+		// JSON numbers are IEEE doubles here (RFC 8785, I-JSON): refuse an
+		// integer that would silently change, such as a 64-bit id.
+		if !strings.ContainsAny(string(v), ".eE") && math.Abs(f) >= 1<<53 {
+			return fmt.Errorf("integer %s is not below 2^53 and may lose precision; write it as a string", string(v))
 		}
 		buf.WriteString(formatNumber(f))
 	case []any:
