@@ -15,19 +15,22 @@ import (
 // of Germain, Califano and Colville, "Fingerprint matching using
 // transformation parameter clustering", IEEE CSE 4(4), 1997, reduced to pairs
 // and a bit set): for each minutia and each of its descNeighbours nearest
-// neighbours, the pair's length and the directions of both minutiae
-// relative to the segment joining them select one bit (every neighbour
-// within the length range, or the descNeighbours nearest when positive). A probe's descriptor
-// also sets the neighbouring bins of features near a bin boundary, so that
-// small distortions do not lose the pair. The pre-filter score is the number
+// neighbours within the length range, the pair's length and the directions
+// of both minutiae relative to the segment joining them select one bit
+// (16 × 16 × 16 features, 512 bytes). A probe's descriptor also sets the
+// neighbouring bins of features near a bin boundary, so that small
+// distortions do not lose the pair. The pre-filter score is the number
 // of common bits divided by the square root of the gallery descriptor's bit
 // count. Its recall (how often the exhaustive rank-1 identity survives the
-// shortlist) is measured by bix bench identify, not assumed.
+// shortlist) is measured by bix bench identify, not assumed. The parameters
+// were chosen on bench galleries of 10,000 templates (mate within the 100
+// best for 59 of 60 probes with 10 neighbours and 16 bins, against 36 of 60
+// with every neighbour up to 104 px).
 const (
-	descNeighbours = 0   // 0: every neighbour within range
+	descNeighbours = 10  // nearest neighbours per minutia (0: all within range)
 	descDistMin    = 8.0 // pixels at 500 ppi
 	descDistBin    = 8.0 // pixels per length bin
-	descDistBins   = 12  // lengths up to descDistMin + 12·8 = 104 px
+	descDistBins   = 16  // lengths up to descDistMin + 16·8 = 136 px
 	descAngleBins  = 16  // 22.5° per direction bin
 	descBits       = descDistBins * descAngleBins * descAngleBins
 	descWords      = (descBits + 63) / 64
