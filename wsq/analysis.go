@@ -26,7 +26,7 @@ var (
 // newAnalysisPlan builds the plan that splits a line of n samples into its
 // lowpass half (first, or second when inv) and highpass half. lo and hi are
 // odd-length symmetric analysis filters.
-func newAnalysisPlan(n int, inv bool, lo, hi []float32) (*synthPlan, error) {
+func newAnalysisPlan(n int, inv bool, lo, hi []float32) (*linePlan, error) {
 	lsz, hsz := len(lo), len(hi)
 	llen, hlen := n/2, n/2
 	if n%2 == 1 {
@@ -40,7 +40,7 @@ func newAnalysisPlan(n int, inv bool, lo, hi []float32) (*synthPlan, error) {
 	tooSmall := fmt.Errorf("%w: line of %d samples too short for %d/%d-tap filters", ErrTooSmall, n, lsz, hsz)
 	lw := mirror{pos: (lsz - 1) / 2, step: -1, last: n - 1}
 	hw := mirror{pos: (hsz-1)/2 - 1, step: -1, last: n - 1}
-	p := &synthPlan{n: n, terms: make([][]term, n)}
+	p := &linePlan{n: n, terms: make([][]term, n)}
 	filter := func(start mirror, f []float32) ([]term, error) {
 		w := start
 		ts := make([]term, 0, len(f))
@@ -84,10 +84,10 @@ func newAnalysisPlan(n int, inv bool, lo, hi []float32) (*synthPlan, error) {
 // analyzer decomposes an image into its subbands.
 type analyzer struct {
 	lo, hi []float32
-	plans  map[[2]int]*synthPlan
+	plans  map[[2]int]*linePlan
 }
 
-func (a *analyzer) plan(n int, inv bool) (*synthPlan, error) {
+func (a *analyzer) plan(n int, inv bool) (*linePlan, error) {
 	k := [2]int{n, 0}
 	if inv {
 		k[1] = 1

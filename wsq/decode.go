@@ -297,7 +297,7 @@ func (d *decoder) decode(scalar bool) (*image.Gray, error) {
 			coef = make([]int16, 0, min(total, 32*d.r.remaining()+1<<16))
 			if d.dtt != nil {
 				// Fail early if the image is too small for the filters.
-				s := &synthesizer{lo: d.dtt.synLo, hi: d.dtt.synHi, plans: map[[2]int]*synthPlan{}}
+				s := &synthesizer{lo: d.dtt.synLo, hi: d.dtt.synHi, plans: map[[2]int]*linePlan{}}
 				if err := s.prepare(t); err != nil {
 					return nil, fmt.Errorf("%w (image %d×%d)", err, w, h)
 				}
@@ -335,7 +335,7 @@ func (d *decoder) decode(scalar bool) (*image.Gray, error) {
 		return nil, fmt.Errorf("%w: no DTT table", ErrFormat)
 	}
 
-	s := &synthesizer{lo: d.dtt.synLo, hi: d.dtt.synHi, plans: map[[2]int]*synthPlan{}}
+	s := &synthesizer{lo: d.dtt.synLo, hi: d.dtt.synHi, plans: map[[2]int]*linePlan{}}
 	if err := s.prepare(t); err != nil {
 		return nil, fmt.Errorf("%w (image %d×%d)", err, w, h)
 	}

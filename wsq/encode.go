@@ -177,12 +177,12 @@ func encode(pix []uint8, width, height int, rate float64, ppi int, comments []st
 		f[i] = (float32(p) - shift) / scale
 	}
 
-	an := &analyzer{lo: lo, hi: hi, plans: map[[2]int]*synthPlan{}}
+	an := &analyzer{lo: lo, hi: hi, plans: map[[2]int]*linePlan{}}
 	if err := an.decompose(f, width, height, t); err != nil {
 		return nil, fmt.Errorf("%w (image %d×%d)", err, width, height)
 	}
 	// The decoder must also be able to rebuild it.
-	syn := &synthesizer{lo: expandModulated(anaHiHalf), hi: expandModulated(anaLoHalf), plans: map[[2]int]*synthPlan{}}
+	syn := &synthesizer{lo: expandModulated(anaHiHalf), hi: expandModulated(anaLoHalf), plans: map[[2]int]*linePlan{}}
 	if err := syn.prepare(t); err != nil {
 		return nil, fmt.Errorf("%w (image %d×%d)", err, width, height)
 	}

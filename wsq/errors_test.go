@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// segOffsets returns the offset of the first segment with marker m in a
+// segOffset returns the offset of the nth segment with marker m in a
 // well-formed file.
 func segOffset(t *testing.T, data []byte, m uint16, nth int) int {
 	t.Helper()

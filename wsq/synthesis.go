@@ -14,7 +14,7 @@ import (
 // To reproduce the reference decoder bit for bit, every output sample is the
 // single-precision sum of its products taken in the reference order: the
 // lowpass terms first, then the highpass terms, each in the order in which
-// the reference walks the symmetrically extended band. A synthPlan records
+// the reference walks the symmetrically extended band. A linePlan records
 // that order once per line length; applying it is then a plain loop.
 
 // term is one product of an output sample: the input sample index within
@@ -24,9 +24,9 @@ type term struct {
 	coef float32
 }
 
-// synthPlan tells how to rebuild a line of n samples: out[i] = Σ terms[i]
+// linePlan tells how to compute a line of n samples (synthesis or analysis): out[i] = Σ terms[i]
 // accumulated in order.
-type synthPlan struct {
+type linePlan struct {
 	n     int
 	terms [][]term
 	// Outputs r0..r1-1 form a regular run (see findRun): outputs r0+2j
@@ -70,7 +70,7 @@ func (m *mirror) next() {
 // newSynthPlan builds the plan for a line of n samples whose lowpass half
 // comes first (or the highpass half first when inv, for spectrally inverted
 // branches). lo and hi are the odd-length synthesis filters.
-func newSynthPlan(n int, inv bool, lo, hi []float32) (*synthPlan, error) {
+func newSynthPlan(n int, inv bool, lo, hi []float32) (*linePlan, error) {
 	lsz, hsz := len(lo), len(hi)
 	if lsz%2 == 0 || hsz%2 == 0 {
 		return nil, fmt.Errorf("%w: even-length synthesis filters", ErrUnsupported)
@@ -95,7 +95,7 @@ func newSynthPlan(n int, inv bool, lo, hi []float32) (*synthPlan, error) {
 		hw.repL = true
 	}
 
-	p := &synthPlan{n: n, terms: make([][]term, n)}
+	p := &linePlan{n: n, terms: make([][]term, n)}
 	assigned := make([]bool, n)
 	nlo := make([]int, n)
 	var ol, oh int
@@ -183,7 +183,7 @@ func newSynthPlan(n int, inv bool, lo, hi []float32) (*synthPlan, error) {
 
 // applyLine rebuilds one line: dst[i*dstStride] from src[j*srcStride].
 // It is the plain reference for the faster whole-row passes.
-func (p *synthPlan) applyLine(dst []float32, dstStride int, src []float32, srcStride int) {
+func (p *linePlan) applyLine(dst []float32, dstStride int, src []float32, srcStride int) {
 	for i, ts := range p.terms {
 		v := src[int(ts[0].idx)*srcStride] * ts[0].coef
 		for _, t := range ts[1:] {
@@ -196,14 +196,14 @@ func (p *synthPlan) applyLine(dst []float32, dstStride int, src []float32, srcSt
 // synthesizer rebuilds the coefficient plane into the image.
 type synthesizer struct {
 	lo, hi []float32
-	plans  map[[2]int]*synthPlan
+	plans  map[[2]int]*linePlan
 }
 
 // tmpPool recycles the synthesis work plane, which is fully overwritten
 // before it is read, between decodes.
 var tmpPool = sync.Pool{New: func() any { return new([]float32) }}
 
-func (s *synthesizer) plan(n int, inv bool) (*synthPlan, error) {
+func (s *synthesizer) plan(n int, inv bool) (*linePlan, error) {
 	k := [2]int{n, 0}
 	if inv {
 		k[1] = 1
@@ -213,8 +213,8 @@ func (s *synthesizer) plan(n int, inv bool) (*synthPlan, error) {
 	}
 	ck := planKey{n: n, inv: inv, filters: filterKey(s.lo, s.hi)}
 	if p, ok := planCache.Load(ck); ok {
-		s.plans[k] = p.(*synthPlan)
-		return p.(*synthPlan), nil
+		s.plans[k] = p.(*linePlan)
+		return p.(*linePlan), nil
 	}
 	p, err := newSynthPlan(n, inv, s.lo, s.hi)
 	if err != nil {
@@ -232,14 +232,14 @@ func (s *synthesizer) plan(n int, inv bool) (*synthPlan, error) {
 // (up to maxCachedTerms terms in all, about 8 bytes each, to bound memory
 // under hostile input).
 var (
-	planCache      sync.Map // planKey → *synthPlan
+	planCache      sync.Map // planKey → *linePlan
 	planCacheTerms atomic.Int64
 )
 
 const maxCachedTerms = 1 << 22
 
 // size returns the number of terms in p.
-func (p *synthPlan) size() int {
+func (p *linePlan) size() int {
 	n := 0
 	for _, ts := range p.terms {
 		n += len(ts)
@@ -266,7 +266,7 @@ func filterKey(lo, hi []float32) string {
 	return string(b)
 }
 
-// plans prepares every plan the trees need, so that errors surface before
+// prepare builds every plan the trees need, so that errors surface before
 // any work.
 func (s *synthesizer) prepare(t *trees) error {
 	for i := range t.w {
@@ -315,7 +315,7 @@ func (s *synthesizer) reconstruct(f []float32, width, height int, t *trees, scal
 // columns filters the columns of a w-wide region: each output row is the
 // weighted sum of input rows, accumulated in the plan's order for every
 // column, which gives each column exactly the arithmetic of applyLine.
-func columns(p *synthPlan, dst, src []float32, stride, w int) {
+func columns(p *linePlan, dst, src []float32, stride, w int) {
 	var rows [9][]float32
 	for i, ts := range p.terms {
 		d := dst[i*stride : i*stride+w]
@@ -381,7 +381,7 @@ func columns9(d []float32, r *[9][]float32, ts []term) {
 }
 
 // row filters one contiguous line.
-func (p *synthPlan) row(dst, src []float32) {
+func (p *linePlan) row(dst, src []float32) {
 	for i, ts := range p.terms {
 		v := src[ts[0].idx] * ts[0].coef
 		for _, t := range ts[1:] {
@@ -400,11 +400,11 @@ type shape struct {
 	clo, chi [8]float32
 }
 
-// regularRun finds the outputs [r0, r1) of p whose terms, two by two, have
+// findRun finds the outputs [r0, r1) of p whose terms, two by two, have
 // the same coefficients and read consecutive samples advancing by one per
-// pair, so that row can compute them without the term lists. nlo is the
-// number of leading lowpass terms of each output.
-func (p *synthPlan) findRun(nloOf func(i int) int) {
+// pair, so that rowFast can compute them without the term lists. nloOf(i)
+// is the number of leading lowpass terms of output i.
+func (p *linePlan) findRun(nloOf func(i int) int) {
 	p.r0, p.r1 = 0, 0
 	parse := func(i int) (shape, bool) {
 		var s shape
@@ -523,7 +523,7 @@ func addRun(v float32, s []float32, c *[8]float32, n int) float32 {
 }
 
 // rowFast is row with the regular run computed from its two shapes.
-func (p *synthPlan) rowFast(dst, src []float32) {
+func (p *linePlan) rowFast(dst, src []float32) {
 	for i := 0; i < p.r0; i++ {
 		dst[i] = p.one(i, src)
 	}
@@ -543,7 +543,7 @@ func (p *synthPlan) rowFast(dst, src []float32) {
 
 // run3445 computes the regular run for the standard 9/7 filters: even
 // outputs have 3 lowpass and 4 highpass terms, odd ones 4 and 5.
-func (p *synthPlan) run3445(dst, src []float32) {
+func (p *linePlan) run3445(dst, src []float32) {
 	e, o := &p.even, &p.odd
 	a0, a1, a2 := e.clo[0], e.clo[1], e.clo[2]
 	b0, b1, b2, b3 := e.chi[0], e.chi[1], e.chi[2], e.chi[3]
@@ -579,7 +579,7 @@ func (p *synthPlan) run3445(dst, src []float32) {
 }
 
 // one computes output i from its term list.
-func (p *synthPlan) one(i int, src []float32) float32 {
+func (p *linePlan) one(i int, src []float32) float32 {
 	ts := p.terms[i]
 	v := src[ts[0].idx] * ts[0].coef
 	for _, t := range ts[1:] {
