@@ -35,7 +35,7 @@ var (
 	// ErrWSQUnavailable: the image is WSQ and no decoder registered the "wsq"
 	// format with package image.
 	ErrWSQUnavailable = errors.New("WSQ decoder not available")
-	// ErrUnsupportedCompression: no decoder for this compression (JPEGL, JP2, JP2L).
+	// ErrUnsupportedCompression: no decoder for this compression (JP2, JP2L).
 	ErrUnsupportedCompression = errors.New("unsupported image compression")
 )
 
@@ -92,7 +92,7 @@ const MaxImagePixels = 1 << 26
 // DecodeImage decodes image data by its compression. For CompressionNone,
 // width, height and bits per pixel (1, 8, 16 or 24) describe the raw pixels,
 // row by row with no padding except that 1-bit rows are padded to a byte (1 is
-// black). Compressed data is decoded through image.Decode: JPEGB and PNG by
+// black). JPEGL (lossless JPEG, SOF3) is decoded by bix itself. Compressed data is decoded through image.Decode: JPEGB and PNG by
 // the standard library, WSQ by package github.com/bixproject/bix/wsq (should
 // no decoder be registered, ErrWSQUnavailable).
 func DecodeImage(data []byte, compression string, width, height, bpp int) (image.Image, error) {
@@ -107,6 +107,12 @@ func DecodeImage(data []byte, compression string, width, height, bpp int) (image
 		return nil, fmt.Errorf("%s image: %d×%d exceeds %d pixels", c, w, h, MaxImagePixels)
 	}
 	switch c {
+	case CompressionJPEGL:
+		img, err := decodeJPEGL(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s image: %w", c, err)
+		}
+		return img, nil
 	case CompressionWSQ, CompressionJPEGB, CompressionPNG:
 		img, _, err := image.Decode(bytes.NewReader(data))
 		if errors.Is(err, image.ErrFormat) && c == CompressionWSQ {
