@@ -79,7 +79,7 @@ func grayPixels(img image.Image) ([]uint8, int, int) {
 	pix := make([]uint8, w*h)
 	if g, ok := img.(*image.Gray); ok {
 		for y := 0; y < h; y++ {
-			copy(pix[y*w:(y+1)*w], g.Pix[(y)*g.Stride:])
+			copy(pix[y*w:(y+1)*w], g.Pix[g.PixOffset(b.Min.X, b.Min.Y+y):])
 		}
 		return pix, w, h
 	}

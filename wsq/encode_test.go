@@ -198,3 +198,31 @@ func TestEncodeSizes(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeSubImage checks that a sub-image is encoded from its own pixels,
+// like the same pixels in an image of their own (also through a non-Gray
+// image type).
+func TestEncodeSubImage(t *testing.T) {
+	big := ridgeImage(200, 220)
+	sub := big.SubImage(image.Rect(30, 40, 130, 160)).(*image.Gray)
+	own := image.NewGray(image.Rect(0, 0, 100, 120))
+	rgba := image.NewRGBA(image.Rect(0, 0, 100, 120))
+	for y := 0; y < 120; y++ {
+		for x := 0; x < 100; x++ {
+			own.Pix[y*100+x] = sub.GrayAt(30+x, 40+y).Y
+			rgba.Set(x, y, sub.At(30+x, 40+y))
+		}
+	}
+	var a, b, c bytes.Buffer
+	for _, e := range []struct {
+		buf *bytes.Buffer
+		img image.Image
+	}{{&a, sub}, {&b, own}, {&c, rgba}} {
+		if err := Encode(e.buf, e.img, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(a.Bytes(), b.Bytes()) || !bytes.Equal(b.Bytes(), c.Bytes()) {
+		t.Error("sub-image, copy and RGBA copy encode differently")
+	}
+}
