@@ -163,7 +163,23 @@ func (t *Transaction) Images() []Image {
 //	2.024 SEX  M, F, X or U               → Sex
 //	2.025 RAC, 2.027 HGT, 2.029 WGT, 2.031 EYE, 2.032 HAI → as written
 //
-// The JSON form (field names below) is what `bix nist build -bio FILE` reads.
+// The JSON form is what `bix nist build -bio FILE` reads (every member
+// optional; unknown members are refused; testdata/biographics.json):
+//
+//	{
+//	  "surname": "DOE",                  // 2.018, no comma
+//	  "given_names": "JANE MARIE",       // 2.018
+//	  "aliases": ["SMITH,JANE"],         // 2.019
+//	  "birth_date": "1985-07-14",        // 2.022, YYYY-MM-DD
+//	  "sex": "F",                        // 2.024: M, F, X or U
+//	  "place_of_birth": "CAN",           // 2.020
+//	  "citizenship": ["CAN", "FRA"],     // 2.021
+//	  "race": "U", "height": "170", "weight": "60",       // 2.025, 2.027, 2.029
+//	  "eye_color": "BLU", "hair_color": "BRO"             // 2.031, 2.032
+//	}
+//
+// Text is UTF-8 (Build then declares 1.015 DCS UTF-8) without the
+// separators FS, GS, RS and US.
 type Biographics struct {
 	Surname      string   `json:"surname,omitempty"`
 	GivenNames   string   `json:"given_names,omitempty"`
