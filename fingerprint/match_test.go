@@ -296,7 +296,7 @@ func TestLocalSimilaritiesMatchReference(t *testing.T) {
 			y = synthTemplate(rng, 10+rng.IntN(60))
 		}
 		p, c := NewProbe(x), Prepare(y)
-		got := p.localSimilarities(p.p.cyl, c.cyl)
+		got := p.localSimilarities(p.p.cyl, c)
 		want := referenceTop(p.p.cyl, c.cyl)
 		if got != len(want) || !slices.Equal(p.top[:got], want) {
 			t.Fatalf("template pair %d: fast top %v\nreference %v", n, p.top[:got], want)
