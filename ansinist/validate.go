@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // Violation is one departure from ANSI/NIST-ITL 1-2011 found by Validate.
@@ -48,7 +49,8 @@ var mandatoryFields = map[int][]int{
 // not checked, as the reference files do not keep it); mandatory fields present;
 // image data consistent with the declared dimensions (HLL, VLL and bits per
 // pixel for uncompressed data; the frame header of WSQ, JPEG, PNG and JPEG
-// 2000 data).
+// 2000 data); and the formats of the Type-1 values (VER, DAT, PRY, NSR, NTR,
+// GMT).
 func (t *Transaction) Validate() []Violation {
 	var vs []Violation
 	var off int64
@@ -84,7 +86,59 @@ func (t *Transaction) Validate() []Violation {
 		off += enc
 	}
 	vs = append(vs, t.validateCNT()...)
+	vs = append(vs, t.validateType1Values()...)
 	return vs
+}
+
+// validateType1Values checks the formats of Type-1 fields (SP 500-290 Rev1
+// Table 11): VER four digits, DAT a calendar date YYYYMMDD, PRY 1–9, NSR and
+// NTR "dd.dd", GMT YYYYMMDDhhmmssZ.
+func (t *Transaction) validateType1Values() []Violation {
+	r1 := t.Type1()
+	if r1 == nil {
+		return nil
+	}
+	var vs []Violation
+	var off int64
+	for _, f := range r1.Fields {
+		v := string(f.Value)
+		var msg string
+		switch f.Num() {
+		case 2:
+			if len(v) != 4 || !digits(v) {
+				msg = fmt.Sprintf("VER %q is not four digits", v)
+			}
+		case 5:
+			if !validDate(v) {
+				msg = fmt.Sprintf("DAT %q is not a date YYYYMMDD", v)
+			}
+		case 6:
+			if len(v) != 1 || v[0] < '1' || v[0] > '9' {
+				msg = fmt.Sprintf("PRY %q is not 1–9", v)
+			}
+		case 11, 12:
+			if len(v) != 5 || v[2] != '.' || !digits(v[:2]) || !digits(v[3:]) {
+				msg = fmt.Sprintf("resolution %q is not dd.dd pixels per mm", v)
+			}
+		case 14:
+			if len(v) != 15 || v[14] != 'Z' || !digits(v[:14]) || !validDate(v[:8]) {
+				msg = fmt.Sprintf("GMT %q is not YYYYMMDDhhmmssZ", v)
+			}
+		}
+		if msg != "" {
+			vs = append(vs, Violation{Record: "record 1 (type-1)", Field: f.Tag, Offset: off, Msg: msg})
+		}
+		off += int64(len(f.Tag) + len(f.Value) + 2)
+	}
+	return vs
+}
+
+func validDate(v string) bool {
+	if len(v) != 8 || !digits(v) {
+		return false
+	}
+	_, err := time.Parse("20060102", v)
+	return err == nil
 }
 
 func validateTagged(r *Record, name string, off int64) []Violation {

@@ -48,6 +48,10 @@ func TestValidateViolations(t *testing.T) {
 			Violation{Record: "record 4 (type-14)", Field: "14.999", Msg: "needs 2256 bytes, has 2304"}},
 		{"foreign tag", func(tx *Transaction) { tx.Records[1].Fields[2].Tag = "9.018" },
 			Violation{Record: "record 2 (type-2)", Field: "9.018", Msg: "tag names type 9"}},
+		{"DAT", func(tx *Transaction) { tx.Records[0].Set(5, []byte("20260230")) },
+			Violation{Record: "record 1 (type-1)", Field: "1.005", Msg: "DAT \"20260230\" is not a date"}},
+		{"NTR", func(tx *Transaction) { tx.Records[0].Set(12, []byte("19.7")) },
+			Violation{Record: "record 1 (type-1)", Field: "1.012", Msg: "not dd.dd"}},
 		{"repeated", func(tx *Transaction) { tx.Records[1].Fields = append(tx.Records[1].Fields, tx.Records[1].Fields[2]) },
 			Violation{Record: "record 2 (type-2)", Field: "2.018", Msg: "field repeated"}},
 	} {
