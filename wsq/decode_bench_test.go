@@ -1,6 +1,7 @@
 package wsq
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
@@ -40,4 +41,31 @@ func benchDecode(b *testing.B, scalar bool) {
 	}
 	slices.Sort(ts)
 	b.ReportMetric(float64(ts[len(ts)/2])/1e6, "median-ms/decode")
+}
+
+// BenchmarkDecodeFixture decodes the committed synthetic fixture (256×320),
+// so that a decode benchmark runs without the shared data too.
+func BenchmarkDecodeFixture(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "ridge.wsq"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, _, err := DecodeBytes(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncode encodes the synthetic 256×320 ridge image at 0.75 bpp.
+func BenchmarkEncode(b *testing.B) {
+	img := ridgeImage(256, 320)
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		if err := Encode(&buf, img, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
