@@ -13,7 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
+
+	"github.com/bixproject/bix/face/nn"
 )
 
 // Pair is one LFW verification pair: two images and whether they show the
@@ -123,13 +124,21 @@ type Report struct {
 	TARAtFAR001     float64 `json:"tar_at_far_0_01"`
 	// Rank1 is the 1:N identification rate (enrolment: first image of each
 	// gallery identity, probes: its next 9); -1 when not measured.
-	Rank1          float64 `json:"rank1"`
-	Rank1Probes    int     `json:"rank1_probes"`
-	Rank1Gallery   int     `json:"rank1_gallery"`
-	DetectMsMedian float64 `json:"detect_ms_median"`
-	EmbedMsMedian  float64 `json:"embed_ms_median"`
-	FailedToDetect int     `json:"failed_to_detect"`
-	Images         int     `json:"images"`
+	Rank1        float64 `json:"rank1"`
+	Rank1Probes  int     `json:"rank1_probes"`
+	Rank1Gallery int     `json:"rank1_gallery"`
+	// DetectMsMedian and EmbedMsMedian are medians of the CPU time per
+	// image (per face for embedding) over a serial timing pass of
+	// TimedImages images: the cost on one core. The wall-clock medians of
+	// the same pass follow.
+	DetectMsMedian     float64 `json:"detect_ms_median"`
+	EmbedMsMedian      float64 `json:"embed_ms_median"`
+	DetectWallMsMedian float64 `json:"detect_wall_ms_median"`
+	EmbedWallMsMedian  float64 `json:"embed_wall_ms_median"`
+	TimedImages        int     `json:"timed_images"`
+	GEMMKernel         string  `json:"gemm_kernel"`
+	FailedToDetect     int     `json:"failed_to_detect"`
+	Images             int     `json:"images"`
 	// ThresholdFMR0001 is the threshold giving FMR 0.1 % on these impostors.
 	ThresholdFMR0001 float64 `json:"threshold_fmr_0_001"`
 	Folds            int     `json:"folds"`
@@ -138,7 +147,8 @@ type Report struct {
 // embedded is one image's result in an evaluation.
 type embedded struct {
 	emb            []float32
-	detect, embed  time.Duration
+	tm             Timing
+	faces          int
 	failedToDetect bool
 	err            error
 }
@@ -174,16 +184,13 @@ func (e *Engine) embedFiles(paths []string, workers int) map[string]*embedded {
 					continue
 				}
 				faces, tm, err := e.ProcessTimed(img)
-				r.detect, r.embed = tm.Detect, tm.Embed
+				r.tm, r.faces = tm, len(faces)
 				if err != nil {
 					r.err = fmt.Errorf("%s: %w", p, err)
 					continue
 				}
 				if pf, ok := Primary(faces); ok {
 					r.emb = pf.Embedding
-					if len(faces) > 1 {
-						r.embed /= time.Duration(len(faces))
-					}
 				} else {
 					r.failedToDetect = true
 				}
@@ -201,7 +208,10 @@ func (e *Engine) embedFiles(paths []string, workers int) map[string]*embedded {
 // EvaluateLFW scores pairs (with the given number of folds) on the images
 // in dir, and, when galleryIDs is not empty, rank-1 identification on those
 // identities. A pair with an image in which no face was found scores -1.
-func (e *Engine) EvaluateLFW(dir string, pairs []Pair, folds int, galleryIDs []string, workers int) (*Report, error) {
+//
+// After the parallel pass, the first timed images are processed again one
+// at a time to measure the per-stage cost.
+func (e *Engine) EvaluateLFW(dir string, pairs []Pair, folds int, galleryIDs []string, workers, timed int) (*Report, error) {
 	seen := map[string]bool{}
 	var paths []string
 	add := func(p string) {
@@ -243,21 +253,33 @@ func (e *Engine) EvaluateLFW(dir string, pairs []Pair, folds int, galleryIDs []s
 		}
 	}
 	res := e.embedFiles(paths, workers)
-	rep := &Report{Pairs: len(pairs), Images: len(paths), Folds: folds, Rank1: -1}
-	var det, emb []float64
+	rep := &Report{Pairs: len(pairs), Images: len(paths), Folds: folds, Rank1: -1, GEMMKernel: nn.GEMMKernel}
 	for _, p := range paths {
 		r := res[p]
 		if r.err != nil {
 			return nil, r.err
 		}
-		det = append(det, float64(r.detect)/1e6)
 		if r.failedToDetect {
 			rep.FailedToDetect++
-		} else {
-			emb = append(emb, float64(r.embed)/1e6)
 		}
 	}
-	rep.DetectMsMedian, rep.EmbedMsMedian = median(det), median(emb)
+	timed = min(timed, len(paths))
+	if timed > 0 {
+		serial := e.embedFiles(paths[:timed], 1)
+		var det, emb, detW, embW []float64
+		for _, p := range paths[:timed] {
+			r := serial[p]
+			det = append(det, float64(r.tm.DetectCPU)/1e6)
+			detW = append(detW, float64(r.tm.Detect)/1e6)
+			if r.faces > 0 {
+				emb = append(emb, float64(r.tm.EmbedCPU)/1e6/float64(r.faces))
+				embW = append(embW, float64(r.tm.Embed)/1e6/float64(r.faces))
+			}
+		}
+		rep.DetectMsMedian, rep.EmbedMsMedian = median(det), median(emb)
+		rep.DetectWallMsMedian, rep.EmbedWallMsMedian = median(detW), median(embW)
+		rep.TimedImages = timed
+	}
 
 	score := func(p Pair) float32 {
 		a, b := res[LFWImage(dir, p.Name1, p.N1)].emb, res[LFWImage(dir, p.Name2, p.N2)].emb

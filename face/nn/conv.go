@@ -2,9 +2,6 @@ package nn
 
 import (
 	"fmt"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // Conv describes a 2-D convolution's geometry.
@@ -41,7 +38,8 @@ func convShape(x, w *Tensor, bias []float32, p Conv) (h, wd, c, kh, kw, co, oh, 
 // Conv2D returns the convolution (TensorFlow's conv2d, a cross-correlation)
 // of x [H W Cin] with filters w [KH KW Cin Cout] plus bias (nil for none).
 // It lowers the convolution to one matrix product: im2col rows of
-// KH·KW·Cin input values times the filter matrix, computed by blas32.Gemm;
+// KH·KW·Cin input values times the filter matrix (gemmAcc: blas32.Gemm or
+// the archsimd kernel);
 // a 1×1 stride-1 unpadded convolution multiplies the input directly.
 // Conv2DRef is its plain scalar twin.
 func Conv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
@@ -64,11 +62,7 @@ func Conv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
 			copy(out.Data[i*co:i*co+co], bias)
 		}
 	}
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
-		blas32.General{Rows: m, Cols: k, Stride: k, Data: a},
-		blas32.General{Rows: k, Cols: co, Stride: co, Data: w.Data},
-		1,
-		blas32.General{Rows: m, Cols: co, Stride: co, Data: out.Data})
+	gemmAcc(m, co, k, a, w.Data, out.Data)
 	if p.Relu {
 		Relu(out)
 	}
@@ -252,10 +246,6 @@ func MatMul(x, w *Tensor) (*Tensor, error) {
 	if len(x.Shape) == 1 {
 		out.Shape = []int{m}
 	}
-	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,
-		blas32.General{Rows: n, Cols: k, Stride: k, Data: x.Data},
-		blas32.General{Rows: k, Cols: m, Stride: m, Data: w.Data},
-		0,
-		blas32.General{Rows: n, Cols: m, Stride: m, Data: out.Data})
+	gemmAcc(n, m, k, x.Data, w.Data, out.Data)
 	return out, nil
 }

@@ -1,0 +1,39 @@
+package face
+
+import (
+	"testing"
+
+	"github.com/bixproject/bix/face/nn"
+)
+
+// BenchmarkEmbed times one 150×150 chip through the dlib ResNet.
+func BenchmarkEmbed(b *testing.B) {
+	e := testEngine(b)
+	rgb := make([]float32, ChipSize*ChipSize*3)
+	for i := range rgb {
+		rgb[i] = synthPixel(i/(ChipSize*3), i/3%ChipSize, i%3)
+	}
+	x, err := ChipTensor(rgb)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := e.emb.Forward(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDetect times one 256×256 input through BlazeFace.
+func BenchmarkDetect(b *testing.B) {
+	e := testEngine(b)
+	x := nn.New(DetectorSize, DetectorSize, 3)
+	for i := range x.Data {
+		x.Data[i] = synthPixel(i/(DetectorSize*3), i/3%DetectorSize, i%3)/127.5 - 1
+	}
+	for b.Loop() {
+		if _, err := e.det.Raw(x); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
