@@ -38,4 +38,5 @@ var (
 	ErrFormat    = errors.New("not a finger or face image record")
 	ErrTruncated = errors.New("truncated")
 	ErrLength    = errors.New("inconsistent length")
+	ErrVersion   = errors.New("unsupported version") // e.g. the 2011 editions ("020", "030")
 )

@@ -73,6 +73,9 @@ func ParseFace(b []byte, std Standard) (*FaceRecord, error) {
 	}
 	r := &FaceRecord{Standard: std}
 	copy(r.Version[:], b[4:8])
+	if string(b[4:8]) != "010\x00" {
+		return nil, fmt.Errorf("face record header byte 4: version %q: %w (bix reads the 2004/2005 editions, \"010\")", b[4:8], ErrVersion)
+	}
 	if total := binary.BigEndian.Uint32(b[8:]); int64(total) != int64(len(b)) {
 		return nil, fmt.Errorf("face record header byte 8: record length %d but %d bytes given: %w", total, len(b), ErrLength)
 	}

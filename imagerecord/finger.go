@@ -90,6 +90,9 @@ func ParseFingerAs(b []byte, std Standard) (*FingerRecord, error) {
 	}
 	r := &FingerRecord{Standard: std}
 	copy(r.Version[:], b[4:8])
+	if string(b[4:8]) != "010\x00" {
+		return nil, fmt.Errorf("%s header byte 4: version %q: %w (bix reads the 2004/2005 editions, \"010\")", name, b[4:8], ErrVersion)
+	}
 	total := uint64(b[8])<<40 | uint64(b[9])<<32 | uint64(binary.BigEndian.Uint32(b[10:]))
 	if total != uint64(len(b)) {
 		return nil, fmt.Errorf("%s header byte 8: record length %d but %d bytes given: %w", name, total, len(b), ErrLength)

@@ -161,6 +161,8 @@ func TestParseErrors(t *testing.T) {
 		where string
 	}{
 		{"finger not FIR", false, []byte("FAC\x00...."), ErrFormat, ""},
+		{"finger 2011", false, set(fir, 4, '0', '2', '0'), ErrVersion, "byte 4"},
+		{"face 2011", true, set(fac, 4, '0', '3', '0'), ErrVersion, "byte 4"},
 		{"finger short", false, fir[:20], ErrTruncated, "header"},
 		{"finger length", false, fir[:len(fir)-1], ErrLength, "byte 8"},
 		{"finger view count", false, set(fir, 18, 200), ErrTruncated, "byte 18"},
