@@ -35,7 +35,8 @@ type node struct {
 	attr     []xml.Attr
 	text     string
 	children []*node
-	used     bool // consumed by the reader
+	used     bool   // consumed by the reader
+	buf      []byte // text being read (appended to, then moved to text)
 }
 
 // qname turns "an:Local" into an xml.Name.
@@ -140,10 +141,13 @@ func parseXMLTree(r io.Reader) (*node, error) {
 				return nil, fmt.Errorf("XML at byte %d: elements nested deeper than %d", d.InputOffset(), maxXMLDepth)
 			}
 		case xml.EndElement:
+			n := stack[len(stack)-1]
+			n.text, n.buf = string(n.buf), nil
 			stack = stack[:len(stack)-1]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].text += string(t)
+				n := stack[len(stack)-1]
+				n.buf = append(n.buf, t...)
 			}
 		}
 	}
