@@ -187,9 +187,20 @@ func (a *Agreement) guarded(country string, person PersonFacts) bool {
 }
 
 // isNational reports whether country is, or may be, one of the person's
-// nationalities.
+// nationalities. An unknown nationality, or one that is not an ISO 3166-1
+// alpha-3 code (an alpha-2 "CO", free text), may be anything and so
+// counts as a match; case and surrounding spaces are ignored.
 func isNational(country string, person PersonFacts) bool {
-	return person.Nationality == "" || person.Nationality == country || slices.Contains(person.OtherNationalities, country)
+	if strings.TrimSpace(person.Nationality) == "" {
+		return true
+	}
+	for _, n := range append([]string{person.Nationality}, person.OtherNationalities...) {
+		n = strings.ToUpper(strings.TrimSpace(n))
+		if n == country || !countryRE.MatchString(n) {
+			return true
+		}
+	}
+	return false
 }
 
 func (a *Agreement) isMinor(person PersonFacts) bool {
