@@ -362,6 +362,7 @@ func TestCandidates(t *testing.T) {
 		{"guard: asylum seeker with second nationality", crimeReq(), PersonFacts{Category: "asylum_seeker", Nationality: "VEN", OtherNationalities: []string{"COL"}, Age: 30}, CodeNoHit},
 		{"guard: unknown nationality", crimeReq(), adult("asylum_seeker", ""), CodeNoHit},
 		{"guard: nationality in lower case", crimeReq(), adult("refugee", "col"), CodeNoHit},
+		{"guard: category spelled differently", searchReq(), adult(" Refugee", "COL"), CodeNoHit},
 		{"guard: alpha-2 nationality may be the requester's", crimeReq(), adult("refugee", "CO"), CodeNoHit},
 		{"guard: malformed second nationality", crimeReq(), PersonFacts{Category: "refugee", Nationality: "VEN", OtherNationalities: []string{"Colombian"}, Age: 30}, CodeNoHit},
 		{"guard: protection recorded on a deportee", crimeReq(), PersonFacts{Category: "deportee", Nationality: "COL", Age: 40, Protection: true}, CodeNoHit},

@@ -22,13 +22,17 @@ var protectionWords = []string{"asylum", "refugee", "protection", "resettle", "n
 
 // IsProtectedCategory reports whether the guard always covers category c
 // (whatever an agreement adds to it).
+// Case and surrounding spaces are ignored.
 func IsProtectedCategory(c string) bool {
+	c = strings.ToLower(strings.TrimSpace(c))
 	return slices.Contains(builtinProtected, c) || IsProtectionField(c)
 }
 
 // IsProtectionField reports whether field carries asylum, refugee or
 // protection information as far as the guard is concerned.
+// Case and surrounding spaces are ignored.
 func IsProtectionField(field string) bool {
+	field = strings.ToLower(strings.TrimSpace(field))
 	if slices.Contains(ProtectionFields, field) {
 		return true
 	}
