@@ -35,7 +35,7 @@ const (
 	mccVWords = mccCells / 64           // words of the validity mask
 	matchRes  = 500                     // resolution (ppi) the matcher works at
 	maxMatchM = 64                      // most minutiae of one template the matcher uses
-	mccMaxDir = math.Pi / 2             // δθ, largest direction difference of comparable cylinders
+	mccMaxDir = math.Pi / 3             // δθ: FVC-style placement rotates up to 35°, plus direction noise
 	mccNeighR = mccRadius + 3*mccSigmaS // neighbours farther than this contribute nothing
 )
 
@@ -67,6 +67,7 @@ type cylinder struct {
 	bits     [mccWords]uint64 // word k holds direction slice k, bit i*mccNS+j cell (i, j)
 	valid    uint64           // valid spatial cells
 	occupied uint64           // cells with a bit set in some slice
+	planes   [3]uint64        // binary digits of each cell's count of set slices
 	count    uint16           // set bits
 	x, y     float32          // position at 500 ppi, y pointing up
 	theta    float32          // direction, radians, counter-clockwise, [0, 2π)
@@ -292,6 +293,12 @@ func cylinders(ps []point) []cylinder {
 		for _, w := range c.bits {
 			c.occupied |= w
 			c.count += uint16(bits.OnesCount64(w))
+			// Add w to the 3-bit per-cell counters.
+			carry := c.planes[0] & w
+			c.planes[0] ^= w
+			carry2 := c.planes[1] & carry
+			c.planes[1] ^= carry
+			c.planes[2] |= carry2
 		}
 		c.x, c.y, c.theta = float32(m.x), float32(m.y), float32(m.theta)
 		c.cos, c.sin = float32(cos), float32(sin)

@@ -235,6 +235,22 @@ func BenchmarkScoreFVC2002(b *testing.B) {
 	}
 }
 
+func TestMaskedCount(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for _, c := range cylinders(matchPoints(synthTemplate(rng, 60))) {
+		for n := 0; n < 20; n++ {
+			v := rng.Uint64()
+			want := 0
+			for _, w := range c.bits {
+				want += bits.OnesCount64(w & v)
+			}
+			if got := maskedCount(&c.planes, v); got != want {
+				t.Fatalf("maskedCount = %d, want %d", got, want)
+			}
+		}
+	}
+}
+
 func TestAndCount(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 18))
 	for n := 0; n < 1000; n++ {

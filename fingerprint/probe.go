@@ -120,16 +120,10 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 				}
 				na, nb := int(ca.count), int(cb.count)
 				if ca.occupied&^v != 0 {
-					na = 0
-					for k := 0; k < mccWords; k++ {
-						na += bits.OnesCount64(ca.bits[k] & v)
-					}
+					na = maskedCount(&ca.planes, v)
 				}
 				if cb.occupied&^v != 0 {
-					nb = 0
-					for k := 0; k < mccWords; k++ {
-						nb += bits.OnesCount64(cb.bits[k] & v)
-					}
+					nb = maskedCount(&cb.planes, v)
 				}
 				// 1 − |x⊕y|/(|x|+|y|) = 2|x∧y|/(|x|+|y|).
 				// Similarity quantised to 16 bits, by a reciprocal table.
@@ -177,6 +171,12 @@ func andCount(x, y *[mccWords]uint64) int {
 	s1 := bits.OnesCount64(x[1]&y[1]) + bits.OnesCount64(x[4]&y[4])
 	s2 := bits.OnesCount64(x[2]&y[2]) + bits.OnesCount64(x[5]&y[5])
 	return s0 + s1 + s2
+}
+
+// maskedCount is the number of set bits in the cells of v, from the
+// per-cell counts in binary (planes).
+func maskedCount(p *[3]uint64, v uint64) int {
+	return bits.OnesCount64(p[0]&v) + 2*bits.OnesCount64(p[1]&v) + 4*bits.OnesCount64(p[2]&v)
 }
 
 // recipTable[n] is 2·65535·65536/n, so that the 16-bit similarity
