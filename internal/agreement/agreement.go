@@ -33,6 +33,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -473,7 +474,7 @@ func (a *Agreement) InForce(t time.Time) bool {
 // isProtectedCategory reports whether c is one of the built-in protected
 // categories or one the agreement adds.
 func (a *Agreement) isProtectedCategory(c string) bool {
-	return IsProtectedCategory(c) || slices.Contains(a.Protected, c)
+	return IsProtectedCategory(c) || slices.Contains(a.Protected, strings.ToLower(strings.TrimSpace(c)))
 }
 
 // SigningKeys returns the Ed25519 public keys a party signs with (the
