@@ -120,14 +120,14 @@ const xmlTable = `
 17 21 - $img/an:ImageCommentText
 10,13,14,15,16,17 11 - $img/an:ImageCompressionAlgorithmText
 10,13,14,15,16,17 6 - $img/an:ImageHorizontalLineLengthPixelQuantity
-10,13,14,15,16,17 10 - $img/an:ImageVerticalPixelDensityValue
+10,13,14,15,16,17 9 - $img/an:ImageHorizontalPixelDensityValue
 10 24 - $img/an:ImageQuality* {an:QualityValue, an:QualityMeasureVendorIdentification/nc:IdentificationID, an:QualityAlgorithmProductIdentification/nc:IdentificationID}
 16,17 24 - $img/an:ImageQuality* {an:QualityValue, an:QualityMeasureVendorIdentification/nc:IdentificationID, an:QualityAlgorithmProductIdentification/nc:IdentificationID}
 99 102 - $img/an:ImageQuality* {an:QualityValue, an:QualityMeasureVendorIdentification/nc:IdentificationID, an:QualityAlgorithmProductIdentification/nc:IdentificationID}
 10,13,14,15,16,17 8 - $img/an:ImageScaleUnitsCode
 10 3 - $img/an:ImageCategoryCode
 10,13,14,15,16,17 7 - $img/an:ImageVerticalLineLengthPixelQuantity
-10,13,14,15,16,17 9 - $img/an:ImageHorizontalPixelDensityValue
+10,13,14,15,16,17 10 - $img/an:ImageVerticalPixelDensityValue
 10 25 - $img/an:FaceImage3DPoseAngle {an:PoseYawAngleMeasure, an:PosePitchAngleMeasure, an:PoseRollAngleMeasure, an:PoseYawUncertaintyValue, an:PosePitchUncertaintyValue, an:PoseRollUncertaintyValue}
 10 13 - $img/an:FaceImageAcquisitionProfileCode
 10 22 - $img/an:FaceImageAttribute* {an:FaceImageAttributeCode, an:FaceImageAttributeText}
