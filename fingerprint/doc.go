@@ -7,4 +7,26 @@
 // x to the right and y down. Angles are radians in [0, 2π), measured
 // counter-clockwise from the positive x axis (so a ridge ending pointing "up"
 // in the image has angle π/2), the convention of ISO/IEC 19794-2 clause 5.4.
+//
+// # Templates
+//
+// A Template holds one impression's minutiae. DecodeISO and DecodeINCITS
+// read standard records (a Record with one View per finger view; Record.Template
+// turns a view into a Template), EncodeISO and EncodeINCITS write them, and
+// Template.MarshalBinary/UnmarshalBinary use bix's own versioned format
+// ("BIXF", version 1), which keeps angles at 16-bit precision.
+//
+// # Matching
+//
+// Compare(a, b) returns a similarity in [0, 1] (0: nothing comparable) from
+// Minutia Cylinder-Code local structures, relaxation and a global
+// consolidation. On FVC2002 set B, 99 % of impostor scores are below 0.01
+// (median 0.002) and genuine scores have medians of 0.05 to 0.2;
+// DefaultThreshold (FMR 1e-4, measured on FVC2002 set B) is the
+// decision threshold, and ThresholdForFMR computes one for any target false
+// match rate from one's own impostor scores.
+//
+// For 1:N, Prepare each gallery template once (a Prepared is immutable and
+// shareable) and make one Probe per worker goroutine with NewProbe;
+// Probe.Score then compares without allocating.
 package fingerprint

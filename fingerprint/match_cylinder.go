@@ -71,8 +71,6 @@ type cylinder struct {
 	count    uint16           // set bits
 	x, y     float32          // position at 500 ppi, y pointing up
 	theta    float32          // direction, radians, counter-clockwise, [0, 2π)
-	cos      float32          // cos(theta)
-	sin      float32          // sin(theta)
 }
 
 // point is a minutia in the matcher's frame: 500 ppi, y up.
@@ -301,7 +299,6 @@ func cylinders(ps []point) []cylinder {
 			c.planes[2] |= carry2
 		}
 		c.x, c.y, c.theta = float32(m.x), float32(m.y), float32(m.theta)
-		c.cos, c.sin = float32(cos), float32(sin)
 		out = append(out, c)
 	}
 	// Sorted by direction, so that Score finds the cylinders within δθ
