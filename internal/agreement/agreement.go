@@ -139,10 +139,9 @@ type Signature struct {
 }
 
 var (
-	identRE   = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	partyRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-	countryRE = regexp.MustCompile(`^[A-Z]{3}$`)
-	pinRE     = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	identRE = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	partyRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+	pinRE   = regexp.MustCompile(`^[0-9a-f]{64}$`)
 )
 
 // Parse reads and validates an agreement file and compiles its rules. It
@@ -250,7 +249,7 @@ func (a *Agreement) validate() error {
 			return fmt.Errorf("%s.id: %q listed twice", where, p.ID)
 		}
 		seenParty[p.ID] = true
-		if !countryRE.MatchString(p.Country) {
+		if !IsCountryCode(p.Country) {
 			return fmt.Errorf("%s (%s).country: %q is not an ISO 3166-1 alpha-3 code", where, p.ID, p.Country)
 		}
 		u, err := url.Parse(p.Endpoint)

@@ -143,6 +143,7 @@ func TestParseErrors(t *testing.T) {
 		{"dates", "valid_until: 2028-12-31", "valid_until: 2025-12-31", "valid_until"},
 		{"bad date", "valid_from: 2026-01-01", "valid_from: 1 Jan 2026", "valid_from"},
 		{"country", "country: COL", "country: CO", "country"},
+		{"unassigned country", "country: COL", "country: COX", "country"},
 		{"endpoint", "https://bix.us-dhs.example:8443", "http://bix.us-dhs.example:8443", "endpoint"},
 		{"pin", "tls_spki_sha256: de0c", "tls_spki_sha256: zz0c", "tls_spki_sha256"},
 		{"key", "- ugYdqyimzuE3KXoBV3gubwPFI/7HjFN3oPxk9TZq+00=", "- ugYdqyim", "signing_keys"},
@@ -363,6 +364,9 @@ func TestCandidates(t *testing.T) {
 		{"guard: unknown nationality", crimeReq(), adult("asylum_seeker", ""), CodeNoHit},
 		{"guard: nationality in lower case", crimeReq(), adult("refugee", "col"), CodeNoHit},
 		{"guard: category spelled differently", searchReq(), adult(" Refugee", "COL"), CodeNoHit},
+		{"guard: ICAO refugee document, any requester", searchReq(), adult("traveller", "XXB"), CodeNoHit},
+		{"guard: stateless (ICAO XXA) may be of any country", crimeReq(), adult("refugee", "XXA"), CodeNoHit},
+		{"not guarded: traveller of a third country", searchReq(), adult("traveller", "PER"), CodeOK},
 		{"guard: alpha-2 nationality may be the requester's", crimeReq(), adult("refugee", "CO"), CodeNoHit},
 		{"guard: malformed second nationality", crimeReq(), PersonFacts{Category: "refugee", Nationality: "VEN", OtherNationalities: []string{"Colombian"}, Age: 30}, CodeNoHit},
 		{"guard: protection recorded on a deportee", crimeReq(), PersonFacts{Category: "deportee", Nationality: "COL", Age: 40, Protection: true}, CodeNoHit},
@@ -437,8 +441,8 @@ version: 1
 valid_from: 2020-01-01
 valid_until: 2099-12-31
 parties:
-  - {id: a, country: AAA, endpoint: "https://a.example", tls_spki_sha256: "` + "0000000000000000000000000000000000000000000000000000000000000000" + `", signing_keys: [ugYdqyimzuE3KXoBV3gubwPFI/7HjFN3oPxk9TZq+00=]}
-  - {id: b, country: BBB, endpoint: "https://b.example", tls_spki_sha256: "` + "1111111111111111111111111111111111111111111111111111111111111111" + `", signing_keys: [YqUM70BHmZH0jvt2Gs00cHE3MD1TxHFCh4QGan/RA1E=]}
+  - {id: a, country: FRA, endpoint: "https://a.example", tls_spki_sha256: "` + "0000000000000000000000000000000000000000000000000000000000000000" + `", signing_keys: [ugYdqyimzuE3KXoBV3gubwPFI/7HjFN3oPxk9TZq+00=]}
+  - {id: b, country: DEU, endpoint: "https://b.example", tls_spki_sha256: "` + "1111111111111111111111111111111111111111111111111111111111111111" + `", signing_keys: [YqUM70BHmZH0jvt2Gs00cHE3MD1TxHFCh4QGan/RA1E=]}
 categories: [refugee, asylum_seeker, protection_need, subsidiary_protection, stateless_applicant, traveller]
 protected_categories: []
 purposes:
@@ -485,25 +489,25 @@ func TestProtectionGuardCannotBeDisabled(t *testing.T) {
 	}
 	for _, cat := range builtinProtected {
 		for _, p := range []PersonFacts{
-			{Category: cat, Nationality: "AAA", Age: 40},
-			{Category: cat, Nationality: "ZZZ", OtherNationalities: []string{"AAA"}, Age: 40},
+			{Category: cat, Nationality: "FRA", Age: 40},
+			{Category: cat, Nationality: "ITA", OtherNationalities: []string{"FRA"}, Age: 40},
 			{Category: cat, Age: 40},
-			{Category: cat, Nationality: "AAA", Age: 10},
+			{Category: cat, Nationality: "FRA", Age: 10},
 		} {
 			checkGuarded(t, a, req, p)
 		}
 	}
 	// A traveller with protection recorded is guarded too.
-	checkGuarded(t, a, req, PersonFacts{Category: "traveller", Nationality: "AAA", Age: 40, Protection: true})
+	checkGuarded(t, a, req, PersonFacts{Category: "traveller", Nationality: "FRA", Age: 40, Protection: true})
 
 	// To a third country the hostile agreement's terms apply, so the
 	// guard is not a blanket refusal.
-	f, d := a.DisclosableFields(req, PersonFacts{Category: "refugee", Nationality: "CCC", Age: 40})
+	f, d := a.DisclosableFields(req, PersonFacts{Category: "refugee", Nationality: "ESP", Age: 40})
 	if !d.Allowed || !slices.Contains(f, "refugee_status") {
 		t.Errorf("third country: %q, %+v", f, d)
 	}
 	// An unprotected national gets the agreed fields minus protection ones.
-	f, d = a.DisclosableFields(req, PersonFacts{Category: "traveller", Nationality: "AAA", Age: 40})
+	f, d = a.DisclosableFields(req, PersonFacts{Category: "traveller", Nationality: "FRA", Age: 40})
 	if !d.Allowed || strings.Join(f, ",") != "name" {
 		t.Errorf("unprotected national: %q, %+v", f, d)
 	}
@@ -534,7 +538,7 @@ func TestRulesRefuseOnError(t *testing.T) {
 	}
 	a.verified = true // terms are what is tested here, not signatures
 	req := SearchRequest{From: "a", To: "b", Purpose: "anything", LegalBasis: "x", Officer: "o", SearchType: "fp", Time: when}
-	d := a.CandidateDecision(req, PersonFacts{Category: "traveller", Nationality: "CCC", Age: 40})
+	d := a.CandidateDecision(req, PersonFacts{Category: "traveller", Nationality: "ESP", Age: 40})
 	if d.Allowed || d.Rule != "c1" || d.Code != CodeRuleRefused {
 		t.Errorf("rule that fails to evaluate: %+v", d)
 	}

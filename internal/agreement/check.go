@@ -184,23 +184,35 @@ func ruleRefusal(r Rule) Decision {
 // has protection recorded, and country is (or may be) one of their
 // nationalities. An unknown nationality counts as a match.
 func (a *Agreement) guarded(country string, person PersonFacts) bool {
-	if !person.Protection && !a.isProtectedCategory(person.Category) {
+	if !person.Protection && !a.isProtectedCategory(person.Category) && !hasRefugeeDocument(person) {
 		return false
 	}
 	return isNational(country, person)
 }
 
 // isNational reports whether country is, or may be, one of the person's
-// nationalities. An unknown nationality, or one that is not an ISO 3166-1
-// alpha-3 code (an alpha-2 "CO", free text), may be anything and so
-// counts as a match; case and surrounding spaces are ignored.
+// nationalities. An unknown nationality, or one that is not an assigned
+// ISO 3166-1 alpha-3 code (an alpha-2 "CO", an ICAO document code such as
+// XXA, free text), may be anything and so counts as a match; case and
+// surrounding spaces are ignored.
 func isNational(country string, person PersonFacts) bool {
 	if strings.TrimSpace(person.Nationality) == "" {
 		return true
 	}
 	for _, n := range append([]string{person.Nationality}, person.OtherNationalities...) {
 		n = strings.ToUpper(strings.TrimSpace(n))
-		if n == country || !countryRE.MatchString(n) {
+		if n == country || !IsCountryCode(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasRefugeeDocument reports whether a nationality is an ICAO refugee
+// travel-document code.
+func hasRefugeeDocument(person PersonFacts) bool {
+	for _, n := range append([]string{person.Nationality}, person.OtherNationalities...) {
+		if slices.Contains(icaoRefugeeCodes, strings.ToUpper(strings.TrimSpace(n))) {
 			return true
 		}
 	}
@@ -216,7 +228,7 @@ func (a *Agreement) rulePerson(person PersonFacts) *RulePerson {
 		Category: person.Category, Nationality: person.Nationality,
 		Nationalities: append([]string{person.Nationality}, person.OtherNationalities...),
 		Age:           int64(person.Age), Minor: a.isMinor(person), Contested: person.Contested,
-		Protected: person.Protection || a.isProtectedCategory(person.Category),
+		Protected: person.Protection || a.isProtectedCategory(person.Category) || hasRefugeeDocument(person),
 	}
 }
 
