@@ -60,7 +60,6 @@ type xmlItem struct {
 }
 
 const xmlTable = `
-1 2 ver an:Transaction {an:TransactionMajorVersionValue, an:TransactionMinorVersionValue}
 1 5 date an:Transaction/an:TransactionDate/nc:Date
 1 7 - an:Transaction/an:TransactionDestinationOrganization/nc:OrganizationIdentification/nc:IdentificationID
 1 8 - an:Transaction/an:TransactionOriginatingOrganization/nc:OrganizationIdentification/nc:IdentificationID
@@ -70,6 +69,7 @@ const xmlTable = `
 1 13 - an:Transaction/an:TransactionDomain {2=an:DomainVersionNumberIdentification/nc:IdentificationID, 1=an:OrganizationName}
 1 11 - an:Transaction/an:TransactionImageResolutionDetails/an:NativeScanningResolutionValue
 1 12 - an:Transaction/an:TransactionImageResolutionDetails/an:NominalTransmittingResolutionValue
+1 2 ver an:Transaction {an:TransactionMajorVersionValue, an:TransactionMinorVersionValue}
 1 6 - an:Transaction/an:TransactionPriorityValue
 1 4 - an:Transaction/an:TransactionCategoryCode
 1 3 - an:Transaction/an:TransactionContentSummary {an:ContentFirstRecordCategoryCode, an:ContentRecordCount} ; an:Transaction/an:TransactionContentSummary/an:ContentRecordSummary* {2=an:ImageReferenceIdentification/nc:IdentificationID, 1=an:RecordCategoryCode}
