@@ -38,7 +38,7 @@ var gaborShapes = sync.OnceValue(func() *kernelShapes {
 		tx, ty := math.Cos(th), math.Sin(th)
 		for pi := 0; pi < numPeriodBins; pi++ {
 			p := minPeriod + float64(pi)*periodStep
-			s1 := kv("along", alongSigma) * p
+			s1 := alongSigma * p
 			line := linePixels(tx, ty, alongReach*s1)
 			taps := make([]tap, len(line))
 			var sum float64
@@ -53,7 +53,7 @@ var gaborShapes = sync.OnceValue(func() *kernelShapes {
 			}
 			ks.along[ai][pi] = taps
 
-			s2 := kv("across", acrossSigma) * p
+			s2 := acrossSigma * p
 			nx, ny := -ty, tx
 			line = linePixels(nx, ny, acrossReach*s2)
 			taps = make([]tap, len(line))
@@ -188,8 +188,9 @@ func (a *analysis) enhance() {
 			if !a.mask[i] {
 				p = float32(a.medianPeriod)
 			}
-			k := &fb.along[angleIndex(a.theta[i])][periodBin(p)]
+			pb := periodBin(p)
 			x0, x1 := bx*blockSize, min((bx+1)*blockSize, w)
+			k := &fb.along[angleIndex(a.theta[i])][pb]
 			for y := y0; y < y1; y++ {
 				row := (y+pad)*pw + pad
 				for x := x0; x < x1; x++ {
@@ -205,8 +206,9 @@ func (a *analysis) enhance() {
 			if !a.mask[i] {
 				continue
 			}
-			k := &fb.across[angleIndex(a.theta[i])][periodBin(a.period[i])]
+			pb := periodBin(a.period[i])
 			x0, x1 := bx*blockSize, min((bx+1)*blockSize, w)
+			k := &fb.across[angleIndex(a.theta[i])][pb]
 			for y := y0; y < y1; y++ {
 				row := (y+pad)*pw + pad
 				for x := x0; x < x1; x++ {

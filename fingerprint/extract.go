@@ -99,7 +99,11 @@ func Extract(img image.Image, opt ExtractOptions) (*Template, error) {
 	g := toGray(img)
 	scale := 1.0 // working pixels per 500-ppi pixel
 	if opt.Resolution != 0 && opt.Resolution != 500 {
-		g = resample(g, 500/float64(opt.Resolution))
+		f := 500 / float64(opt.Resolution)
+		if w, h := float64(g.Rect.Dx())*f, float64(g.Rect.Dy())*f; w*h > maxImagePixels {
+			return nil, fmt.Errorf("fingerprint: %d×%d image at %d ppi is %.0f×%.0f at 500 ppi, more than %d pixels", g.Rect.Dx(), g.Rect.Dy(), opt.Resolution, w, h, maxImagePixels)
+		}
+		g = resample(g, f)
 	}
 	a := getWorkspace()
 	defer putWorkspace(a)
@@ -139,15 +143,4 @@ func (a *analysis) estimatedScale() float64 {
 		return 1
 	}
 	return r
-}
-
-// knobs are experiment overrides of named parameters (set only by tests).
-var knobs = map[string]float64{}
-
-// kv returns the knob name or def.
-func kv(name string, def float64) float64 {
-	if v, ok := knobs[name]; ok {
-		return v
-	}
-	return def
 }

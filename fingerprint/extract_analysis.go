@@ -30,6 +30,7 @@ type analysis struct {
 	energy     []float32 // mean squared gradient in a 3×3-block window
 	mask       []bool    // foreground
 	period     []float32 // ridge period in pixels (valid where mask)
+	rawPeriod  []float32 // period as measured, where freqOK
 	freqOK     []bool    // period measured here (not interpolated)
 	clarity    []float32 // ridge/valley clarity 0..1 where freqOK
 	tmpB       []float32
@@ -42,11 +43,12 @@ type analysis struct {
 	grayStd      float64
 
 	// Enhancement and skeleton, padded like img.
-	enh  []float32
-	tmp  []float32
-	skel []uint8
-	list []int32
-	del  []int32
+	enh    []float32
+	tmp    []float32
+	skel   []uint8
+	list   []int32
+	del    []int32
+	candAt []int32 // minutiae stage: pixel → 1 + candidate index
 }
 
 // grow returns s resized to n, reusing its storage.
@@ -80,6 +82,7 @@ func (a *analysis) run(g *image.Gray, minutiae bool) error {
 	a.energy = grow(a.energy, nb)
 	a.mask = grow(a.mask, nb)
 	a.period = grow(a.period, nb)
+	a.rawPeriod = grow(a.rawPeriod, nb)
 	a.freqOK = grow(a.freqOK, nb)
 	a.clarity = grow(a.clarity, nb)
 	a.tmpB = grow(a.tmpB, nb)

@@ -4,8 +4,7 @@ import (
 	"context"
 	"flag"
 	"path/filepath"
-	"strconv"
-	"strings"
+	"sort"
 	"testing"
 
 	"github.com/bixproject/bix/fingerprint"
@@ -14,22 +13,12 @@ import (
 )
 
 var evalFVC = flag.Bool("fpeval", false, "measure the extractor's EER on the FVC2002 B sets (slow)")
-var evalKnobs = flag.String("fpknobs", "", "experiment: name=value,... parameter overrides")
 
 // TestEvalFVC reports the whole engine's EER on FVC2002 DB1_B..DB4_B with
 // this package's extractor; it runs only with -fpeval.
 func TestEvalFVC(t *testing.T) {
 	if !*evalFVC {
 		t.Skip("run with -fpeval")
-	}
-	for _, kv := range strings.Split(*evalKnobs, ",") {
-		if name, v, ok := strings.Cut(kv, "="); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fingerprint.SetKnob(name, f)
-		}
 	}
 	root := shareddata.Require(t, "fingerprints", "fvc2002-b")
 	var sumFVC, sumAll float64
@@ -49,4 +38,44 @@ func TestEvalFVC(t *testing.T) {
 		t.Logf("%s: EER FVC %.2f%% all-pairs %.2f%% FMR100 %.2f%% extract median %.2f ms failed %d", db, 100*rep.EER, 100*rep.EERAll, 100*rep.FMR100All, rep.ExtractMSMedian, rep.FailedToExtract)
 	}
 	t.Logf("mean EER FVC %.2f%% all-pairs %.2f%%", 100*sumFVC/4, 100*sumAll/4)
+}
+
+var evalWorst = flag.String("fpworst", "", "list the lowest genuine scores of this FVC folder")
+
+// TestEvalWorstGenuine lists the genuine pairs of one FVC folder with the
+// lowest scores; it runs only with -fpworst DIR.
+func TestEvalWorstGenuine(t *testing.T) {
+	if *evalWorst == "" {
+		t.Skip("run with -fpworst DIR")
+	}
+	tpl := map[string]*fingerprint.Template{}
+	files, _ := filepath.Glob(filepath.Join(*evalWorst, "*.tif"))
+	for _, f := range files {
+		g, err := fingerprint.LoadImage(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp, err := fingerprint.Extract(g, fingerprint.ExtractOptions{})
+		if err != nil {
+			t.Logf("%s: %v", f, err)
+			continue
+		}
+		tpl[filepath.Base(f)] = tp
+	}
+	type pair struct {
+		a, b  string
+		score float64
+	}
+	var ps []pair
+	for a, ta := range tpl {
+		for b, tb := range tpl {
+			if a < b && a[:3] == b[:3] {
+				ps = append(ps, pair{a, b, fingerprint.Compare(ta, tb)})
+			}
+		}
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].score < ps[j].score })
+	for _, p := range ps[:min(15, len(ps))] {
+		t.Logf("%s %s %.4f (minutiae %d, %d; quality %d, %d)", p.a, p.b, p.score, len(tpl[p.a].Minutiae), len(tpl[p.b].Minutiae), tpl[p.a].Quality, tpl[p.b].Quality)
+	}
 }

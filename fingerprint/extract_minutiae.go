@@ -138,25 +138,32 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 		x, y := p%pw-pad, p/pw-pad
 		cands = append(cands, candidate{p: p, x: x, y: y, kind: k})
 	}
-	find := func(p int) int {
+	// candAt maps a pixel to 1 + its candidate's index (0: none); it is
+	// cleared again before returning.
+	a.candAt = grow(a.candAt, pw*a.ph)
+	for i := range cands {
+		a.candAt[cands[i].p] = int32(i + 1)
+	}
+	defer func() {
 		for i := range cands {
-			if cands[i].p == p {
-				return i
-			}
+			a.candAt[cands[i].p] = 0
 		}
-		// A junction may span two pixels: accept a neighbour.
+	}()
+	find := func(p int) int {
+		if j := a.candAt[p]; j > 0 {
+			return int(j - 1)
+		}
+		// A junction may span two pixels: accept a neighbouring bifurcation.
 		for _, o := range ring8(pw) {
-			for i := range cands {
-				if cands[i].p == p+o && cands[i].kind == KindBifurcation {
-					return i
-				}
+			if j := a.candAt[p+o]; j > 0 && cands[j-1].kind == KindBifurcation {
+				return int(j - 1)
 			}
 		}
 		return -1
 	}
 	ring := ring8(pw)
 	maxSteps := per(2)
-	dirSteps := per(kv("dir", directionPeriods))
+	dirSteps := per(directionPeriods)
 	var branches [8]traceResult
 	for i := range cands {
 		c := &cands[i]
@@ -172,12 +179,12 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 			r := a.trace(c.p, first, nil, maxSteps, dirSteps)
 			c.dir = math.Atan2(float64(r.dy), float64(r.dx))
 			switch {
-			case r.stop == stopEnding && float64(r.steps) <= kv("short", shortRidgePeriods)*P:
+			case r.stop == stopEnding && float64(r.steps) <= shortRidgePeriods*P:
 				c.removed = true
 				if j := find(r.end); j >= 0 {
 					cands[j].removed = true
 				}
-			case r.stop == stopJunction && float64(r.steps) <= kv("spur", spurPeriods)*P:
+			case r.stop == stopJunction && float64(r.steps) <= spurPeriods*P:
 				c.removed = true
 				if j := find(r.end); j >= 0 {
 					cands[j].removed = true
@@ -210,7 +217,7 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 			}
 			for b := 0; b < 3; b++ {
 				branches[b] = a.trace(c.p, starts[b], nbr[:nn], maxSteps, dirSteps)
-				if branches[b].stop == stopJunction && float64(branches[b].steps) <= kv("bridge", bridgePeriods)*P {
+				if branches[b].stop == stopJunction && float64(branches[b].steps) <= bridgePeriods*P {
 					c.removed = true
 					if j := find(branches[b].end); j >= 0 && j != i {
 						cands[j].removed = true
@@ -234,54 +241,47 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 		}
 	}
 	// Border, broken ridges, clusters.
-	border := kv("border", borderPeriods) * P
+	border := borderPeriods * P
 	for i := range cands {
 		c := &cands[i]
 		if !c.removed && !a.inside(c.x, c.y, border) {
 			c.removed = true
 		}
 	}
-	gap := kv("gap", gapPeriods) * P
+	gap := gapPeriods * P
+	cl := clusterPeriods * P
+	grid := newCandGrid(cands, max(gap, cl), a.w, a.h)
 	for i := range cands {
 		ci := &cands[i]
 		if ci.kind != KindEnding || ci.removed {
 			continue
 		}
-		for j := i + 1; j < len(cands); j++ {
+		grid.near(cands, i, gap, func(j int) {
 			cj := &cands[j]
-			if cj.kind != KindEnding || cj.removed {
-				continue
+			if j < i || cj.kind != KindEnding || cj.removed || ci.removed {
+				return
 			}
 			dx, dy := float64(cj.x-ci.x), float64(cj.y-ci.y)
-			d := math.Hypot(dx, dy)
-			if d > gap || d == 0 {
-				continue
-			}
 			// Facing: opposite directions, each pointing away from the other.
 			if dirDiff(ci.dir, cj.dir) < 3*math.Pi/4 {
-				continue
+				return
 			}
-			away := math.Atan2(-dy, -dx)
-			if dirDiff(ci.dir, away) < math.Pi/3 {
+			if dirDiff(ci.dir, math.Atan2(-dy, -dx)) < math.Pi/3 {
 				ci.removed, cj.removed = true, true
 			}
-		}
+		})
 	}
-	cl := kv("cluster", clusterPeriods) * P
 	mark := make([]bool, len(cands))
 	for i := range cands {
 		if cands[i].removed {
 			continue
 		}
 		n := 0
-		for j := range cands {
-			if j == i || cands[j].removed {
-				continue
-			}
-			if math.Hypot(float64(cands[j].x-cands[i].x), float64(cands[j].y-cands[i].y)) <= cl {
+		grid.near(cands, i, cl, func(j int) {
+			if !cands[j].removed {
 				n++
 			}
-		}
+		})
 		if n >= 2 {
 			mark[i] = true
 		}
@@ -296,9 +296,8 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 		dir := c.dir
 		// Snap to the orientation field when they agree.
 		th := float64(a.theta[b])
-		sa := kv("snap", snapAngle)
 		for _, f := range [2]float64{th, th + math.Pi} {
-			if dirDiff(f, dir) < sa {
+			if dirDiff(f, dir) < snapAngle {
 				dir = f
 			}
 		}
@@ -351,9 +350,6 @@ func (a *analysis) minutiaQuality(b int) uint8 {
 	c := float64(a.coh[b])
 	cl := float64(a.clarity[b])
 	q := 100 * math.Sqrt(math.Min(1, c/0.8)*math.Min(1, cl/0.8))
-	if kv("qmode", 0) == 1 {
-		q = 100 * math.Sqrt(c*cl)
-	}
 	return uint8(max(1, min(100, int(math.Round(q)))))
 }
 
@@ -378,4 +374,59 @@ func dirDiff(a, b float64) float64 {
 		d = 2*math.Pi - d
 	}
 	return d
+}
+
+// candGrid buckets candidates into square cells so that neighbours within a
+// radius are found without comparing every pair.
+type candGrid struct {
+	cell       float64
+	cw, ch     int
+	start, idx []int32 // candidates of cell c are idx[start[c]:start[c+1]]
+}
+
+func newCandGrid(cands []candidate, cell float64, w, h int) *candGrid {
+	cell = math.Max(cell, 1)
+	g := &candGrid{cell: cell, cw: int(float64(w)/cell) + 1, ch: int(float64(h)/cell) + 1}
+	g.start = make([]int32, g.cw*g.ch+1)
+	for i := range cands {
+		g.start[g.cellOf(cands[i].x, cands[i].y)+1]++
+	}
+	for c := 1; c < len(g.start); c++ {
+		g.start[c] += g.start[c-1]
+	}
+	g.idx = make([]int32, len(cands))
+	fill := append([]int32(nil), g.start[:len(g.start)-1]...)
+	for i := range cands {
+		c := g.cellOf(cands[i].x, cands[i].y)
+		g.idx[fill[c]] = int32(i)
+		fill[c]++
+	}
+	return g
+}
+
+func (g *candGrid) cellOf(x, y int) int {
+	cx := min(g.cw-1, max(0, int(float64(x)/g.cell)))
+	cy := min(g.ch-1, max(0, int(float64(y)/g.cell)))
+	return cy*g.cw + cx
+}
+
+// near calls f with the index of every other candidate within r (≤ the
+// cell size) of candidate i.
+func (g *candGrid) near(cands []candidate, i int, r float64, f func(j int)) {
+	c := &cands[i]
+	cx, cy := int(float64(c.x)/g.cell), int(float64(c.y)/g.cell)
+	for y := max(0, cy-1); y <= min(g.ch-1, cy+1); y++ {
+		for x := max(0, cx-1); x <= min(g.cw-1, cx+1); x++ {
+			cell := y*g.cw + x
+			for _, j := range g.idx[g.start[cell]:g.start[cell+1]] {
+				if int(j) == i {
+					continue
+				}
+				d := &cands[j]
+				if math.Hypot(float64(d.x-c.x), float64(d.y-c.y)) <= r {
+					f(int(j))
+				}
+			}
+		}
+	}
 }

@@ -114,6 +114,7 @@ func (a *analysis) frequency() {
 			}
 		}
 	}
+	copy(a.rawPeriod, a.period)
 	if len(valid) == 0 {
 		a.medianPeriod = nominalPeriod
 	} else {

@@ -84,7 +84,7 @@ func (a *analysis) orientation() {
 	}
 	// Gaussian smoothing (σ = 1 block, 5×5 support) of the vector field.
 	var k [5]float32
-	sig := kv("osmooth", 1.0)
+	const sig = 1.0 // blocks
 	for i := range k {
 		d := float64(i - 2)
 		k[i] = float32(math.Exp(-d * d / (2 * sig * sig)))

@@ -19,7 +19,8 @@ type QualityReport struct {
 	// (NFIQ 2's orientation certainty level).
 	OrientationCertainty float64
 	// FrequencyConsistency is the share of foreground blocks whose ridge
-	// period was measured and agrees with its neighbours', 0..1.
+	// period was measured and agrees within 15 % with the median of its
+	// measured neighbours', 0..1.
 	FrequencyConsistency float64
 	// Area is the foreground area relative to a typical plain impression
 	// (fullArea mm²), capped at 1.
@@ -99,17 +100,16 @@ func (a *analysis) quality() QualityReport {
 				for dx := -1; dx <= 1; dx++ {
 					x, y := bx+dx, by+dy
 					if (dx != 0 || dy != 0) && x >= 0 && y >= 0 && x < bw && y < bh && a.freqOK[y*bw+x] {
-						nb[n] = a.period[y*bw+x]
+						nb[n] = a.rawPeriod[y*bw+x]
 						n++
 					}
 				}
 			}
-			if n == 0 {
+			if n < 2 {
 				continue
 			}
 			m := median(nb[:n])
-			// a.period is smoothed; compare the neighbourhood's median with this block.
-			if math.Abs(float64(a.period[i])-m) <= consistentPeriod*m {
+			if math.Abs(float64(a.rawPeriod[i])-m) <= consistentPeriod*m {
 				consistent++
 			}
 		}
@@ -134,12 +134,14 @@ func (a *analysis) quality() QualityReport {
 }
 
 // qualityScore combines the measures into 0..100. Each measure is mapped
-// linearly from the value typical of noise (0) to that of clean ridges (1).
+// linearly from the value it takes on white noise (0: clarity and
+// orientation certainty about 0.08, frequency consistency about 0.6, since
+// filtered noise has a typical scale) to that of clean ridges (1).
 func qualityScore(r QualityReport) int {
 	lin := func(v, lo, hi float64) float64 { return math.Max(0, math.Min(1, (v-lo)/(hi-lo))) }
 	s := 0.3*lin(r.Clarity, 0.1, 0.8) +
-		0.3*lin(r.OrientationCertainty, 0.2, 0.8) +
-		0.2*lin(r.FrequencyConsistency, 0.25, 0.9) +
+		0.3*lin(r.OrientationCertainty, 0.1, 0.8) +
+		0.2*lin(r.FrequencyConsistency, 0.6, 0.95) +
 		0.2*r.Area
 	return max(1, min(100, int(math.Round(100*s))))
 }

@@ -28,7 +28,7 @@ func (a *analysis) segment() {
 	}
 	p90 := percentile(vals, 0.9)
 	thr := float32(energyFloor)
-	if t := float32(kv("efrac", energyFraction) * p90); t > thr {
+	if t := float32(energyFraction * p90); t > thr {
 		thr = t
 	}
 	m := a.mask
