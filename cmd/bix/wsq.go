@@ -64,11 +64,11 @@ func benchWSQ(ctx context.Context, env *cliEnv, args []string) error {
 		if err != nil {
 			return err
 		}
-		d, err := quality.DecodeTimes(data, *reps)
+		wall, cpu, err := quality.DecodeTimes(data, *reps)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "decode fp-1.wsq (804×752, 500 ppi): median %.2f ms over %d runs\n", float64(d.Microseconds())/1000, *reps)
+		fmt.Fprintf(w, "decode fp-1.wsq (804×752, 500 ppi), %d runs on one thread: median %.2f ms wall, %.2f ms thread CPU\n", *reps, float64(wall.Microseconds())/1000, float64(cpu.Microseconds())/1000)
 	}
 	dir, ok := shareddata.Path("fingerprints", "fvc2002-b")
 	if !ok {

@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,15 +164,27 @@ func CheckReference(dir string) ([]Reference, error) {
 	return out, sc.Err()
 }
 
-// DecodeTimes decodes data n times and returns the median wall time.
-func DecodeTimes(data []byte, n int) (time.Duration, error) {
-	var ts []time.Duration
+// DecodeTimes decodes data n times on one locked OS thread and returns the
+// median wall time and the median CPU time of that thread (0 where the
+// platform does not report it). On a machine shared with other work the CPU
+// time is the steadier measure of the one-core cost.
+func DecodeTimes(data []byte, n int) (wall, cpu time.Duration, err error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var ws, cs []time.Duration
 	for range n {
+		c0, ok := threadCPU()
 		t0 := time.Now()
 		if _, _, err := wsq.DecodeBytes(data); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		ts = append(ts, time.Since(t0))
+		ws = append(ws, time.Since(t0))
+		if c1, _ := threadCPU(); ok {
+			cs = append(cs, c1-c0)
+		}
 	}
-	return median(ts), nil
+	if len(cs) > 0 {
+		cpu = median(cs)
+	}
+	return median(ws), cpu, nil
 }
