@@ -37,6 +37,9 @@ type BenchConfig struct {
 	Masters int
 	// Seed makes the run reproducible.
 	Seed int64
+	// NoReference skips the exhaustive reference search (rank-1 agreement
+	// is then reported as -1), for galleries too large to prepare whole.
+	NoReference bool
 	// Log, when not nil, receives progress lines.
 	Log func(format string, args ...any)
 }
@@ -411,7 +414,10 @@ func RunIdentifyBench(ctx context.Context, cfg BenchConfig) (*BenchReport, error
 
 	// Rank-1 agreement with an exhaustive search on all cores.
 	rep.Rank1Agreement, rep.Rank1Agreement1, rep.Rank1Agreement10 = 1, 1, 1
-	if cfg.Shortlist > 0 {
+	if cfg.Shortlist > 0 && cfg.NoReference {
+		rep.Rank1Agreement, rep.Rank1Agreement1, rep.Rank1Agreement10 = -1, -1, -1
+	}
+	if cfg.Shortlist > 0 && !cfg.NoReference {
 		start = time.Now()
 		ref := gallery.New(runtime.GOMAXPROCS(0))
 		work := make(chan *store.Template, 1024)
