@@ -46,4 +46,4 @@ func ThresholdForFMR(impostorScores []float64, fmr float64) float64 {
 // At FMR 1e-3 the same scores give 0.0127, at 1e-2 0.0072. Ten fingers per
 // set make this a rough estimate; calibrate on one's own population when
 // possible.
-const DefaultThreshold = 0.0186
+const DefaultThreshold = 0.0187

@@ -138,16 +138,45 @@ func TestManyMinutiaeCapped(t *testing.T) {
 	}
 }
 
-func TestAtan2fAgreesWithMath(t *testing.T) {
-	rng := rand.New(rand.NewPCG(11, 12))
-	for i := 0; i < 100000; i++ {
-		y, x := float32(rng.NormFloat64()*100), float32(rng.NormFloat64()*100)
-		if i%1000 == 0 {
-			x = 0
-		}
-		want := math.Atan2(float64(y), float64(x))
-		if d := math.Abs(float64(atan2f(y, x)) - want); d > 0.0016 && math.Abs(d-2*math.Pi) > 0.0016 {
-			t.Fatalf("atan2f(%v, %v) = %v, math.Atan2 %v", y, x, atan2f(y, x), want)
+// compatibilityReference is ρ of the MCC paper as written: d1 the
+// difference of distances, d2 of direction differences, d3 of radial
+// angles, each through its sigmoid.
+func compatibilityReference(ai, ak, bi, bk *cylinder) float64 {
+	z := func(v, mu, tau float64) float64 { return 1 / (1 + math.Exp(-tau*(v-mu))) }
+	f := func(c *cylinder) (float64, float64, float64) { return float64(c.x), float64(c.y), float64(c.theta) }
+	xai, yai, tai := f(ai)
+	xak, yak, tak := f(ak)
+	xbi, ybi, tbi := f(bi)
+	xbk, ybk, tbk := f(bk)
+	d1 := math.Abs(math.Hypot(xak-xai, yak-yai) - math.Hypot(xbk-xbi, ybk-ybi))
+	d2 := math.Abs(angleDiff(angleDiff(tai, tak), angleDiff(tbi, tbk)))
+	ra := angleDiff(tai, math.Atan2(yak-yai, xak-xai))
+	rb := angleDiff(tbi, math.Atan2(ybk-ybi, xbk-xbi))
+	d3 := math.Abs(angleDiff(ra, rb))
+	return z(d1, 5, -1.6) * z(d2, math.Pi/12, -30) * z(d3, math.Pi/12, -30)
+}
+
+func TestCompatAgreesWithReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	cyl := func(x, y, th float64) *cylinder {
+		return &cylinder{x: float32(x), y: float32(y), theta: float32(math.Mod(th+4*math.Pi, 2*math.Pi))}
+	}
+	for n := 0; n < 100000; n++ {
+		ai := cyl(rng.Float64()*300, rng.Float64()*300, rng.Float64()*2*math.Pi)
+		ak := cyl(rng.Float64()*300, rng.Float64()*300, rng.Float64()*2*math.Pi)
+		// b: a rotated and shifted, with noise that spans the sigmoids.
+		rot, dx, dy := rng.Float64()*2*math.Pi, rng.Float64()*100, rng.Float64()*100
+		s, c := math.Sincos(rot)
+		noise := func(v float64) float64 { return v + rng.NormFloat64()*6 }
+		bi := cyl(noise(float64(ai.x)*c-float64(ai.y)*s+dx), noise(float64(ai.x)*s+float64(ai.y)*c+dy), float64(ai.theta)+rot+rng.NormFloat64()*0.2)
+		bk := cyl(noise(float64(ak.x)*c-float64(ak.y)*s+dx), noise(float64(ak.x)*s+float64(ak.y)*c+dy), float64(ak.theta)+rot+rng.NormFloat64()*0.2)
+		ri := rotation{d: wrap32(ai.theta - bi.theta)}
+		sn, cs := math.Sincos(float64(ri.d))
+		ri.cos, ri.sin = float32(cs), float32(sn)
+		got := float64(compat(ai, ak, bi, bk, &ri, wrap32(ak.theta-bk.theta)))
+		want := compatibilityReference(ai, ak, bi, bk)
+		if math.Abs(got-want) > 0.05 {
+			t.Fatalf("compat = %.4f, reference %.4f (a %+v %+v, b %+v %+v)", got, want, *ai, *ak, *bi, *bk)
 		}
 	}
 }

@@ -50,7 +50,12 @@ type Probe struct {
 	lam   [2][maxRelax]float32
 	rho   [maxRelax * maxRelax]float32
 	order [maxRelax]int
+	rot   [maxRelax]rotation
 }
+
+// rotation is the rotation δ from a candidate minutia to the probe minutia
+// of a selected pair, with its cosine and sine.
+type rotation struct{ d, cos, sin float32 }
 
 // pairSim is one candidate correspondence: probe cylinder a, candidate
 // cylinder b, local similarity s.
@@ -236,13 +241,18 @@ func (pr *Probe) relax(a []cylinder, c *Prepared, n int) float64 {
 		nP = m
 	}
 	sel := pr.sel[:m]
-	// Compatibility ρ of every two selected pairs.
+	// Compatibility ρ of every two selected pairs. δ is each pair's
+	// rotation from the candidate to the probe.
+	for i, p := range sel {
+		d := wrap32(a[p.a].theta - b[p.b].theta)
+		sn, cs := math.Sincos(float64(d))
+		pr.rot[i] = rotation{d: d, cos: float32(cs), sin: float32(sn)}
+	}
 	for i := range sel {
 		pr.rho[i*m+i] = 0
 		ai, bi := &a[sel[i].a], &b[sel[i].b]
 		for k := i + 1; k < m; k++ {
-			ak, bk := &a[sel[k].a], &b[sel[k].b]
-			r := compatibility(ai, ak, bi, bk)
+			r := compat(ai, &a[sel[k].a], bi, &b[sel[k].b], &pr.rot[i], pr.rot[k].d)
 			pr.rho[i*m+k] = r
 			pr.rho[k*m+i] = r
 		}
@@ -411,24 +421,33 @@ const (
 	lutAngMx  = math.Pi / 4 // Z(d2), Z(d3) < 1e-5 beyond
 )
 
-var lutDist, lutAng = func() (d, a [lutN + 1]float32) {
+var lutDist, lutAng, lutTan = func() (d, a, t [lutN + 1]float32) {
 	z := func(v, mu, tau float64) float32 { return float32(1 / (1 + math.Exp(-tau*(v-mu)))) }
 	for i := range d {
 		d[i] = z(float64(i)*lutDistMx/lutN, 5, -1.6)
 		a[i] = z(float64(i)*lutAngMx/lutN, math.Pi/12, -30)
+		t[i] = z(math.Atan(float64(i)/lutN), math.Pi/12, -30) // indexed by tan d3
 	}
-	d[lutN], a[lutN] = 0, 0
+	d[lutN], a[lutN], t[lutN] = 0, 0, 0
 	return
 }()
 
-// compatibility is ρ of the MCC paper for pairs (ai, bi) and (ak, bk): how
-// well the distance, the direction difference and the radial angles of ai→ak
-// agree with those of bi→bk.
-func compatibility(ai, ak, bi, bk *cylinder) float32 {
-	dxa, dya := ak.x-ai.x, ak.y-ai.y
-	dxb, dyb := bk.x-bi.x, bk.y-bi.y
-	da := float32(math.Sqrt(float64(dxa*dxa + dya*dya)))
-	db := float32(math.Sqrt(float64(dxb*dxb + dyb*dyb)))
+// compat is ρ of the MCC paper for pairs (ai, bi) and (ak, bk), whose
+// rotations from candidate to probe are ri and dk: how well the distance
+// (d1), the direction difference (d2) and the radial angle (d3) of ai→ak
+// agree with those of bi→bk. d2 is the difference of the rotations; d3 is
+// the angle between ai→ak and bi→bk rotated by ri, taken from its tangent
+// (|d3| < π/4 ⇔ |cross| < dot), so no arctangent is needed.
+// compatibilityReference in the tests is the formula as the paper writes it.
+func compat(ai, ak, bi, bk *cylinder, ri *rotation, dk float32) float32 {
+	d2 := absAngle(ri.d - dk)
+	if d2 >= lutAngMx {
+		return 0
+	}
+	vax, vay := ak.x-ai.x, ak.y-ai.y
+	vbx, vby := bk.x-bi.x, bk.y-bi.y
+	da := float32(math.Sqrt(float64(vax*vax + vay*vay)))
+	db := float32(math.Sqrt(float64(vbx*vbx + vby*vby)))
 	d1 := da - db
 	if d1 < 0 {
 		d1 = -d1
@@ -436,19 +455,17 @@ func compatibility(ai, ak, bi, bk *cylinder) float32 {
 	if d1 >= lutDistMx {
 		return 0
 	}
-	r := lutDist[int(d1*(lutN/lutDistMx))]
-	d2 := absAngle(wrap32(ai.theta-ak.theta) - wrap32(bi.theta-bk.theta))
-	if d2 >= lutAngMx {
+	wx := ri.cos*vbx - ri.sin*vby
+	wy := ri.sin*vbx + ri.cos*vby
+	dot := wx*vax + wy*vay
+	cross := wx*vay - wy*vax
+	if cross < 0 {
+		cross = -cross
+	}
+	if dot <= 0 || cross >= dot {
 		return 0
 	}
-	r *= lutAng[int(d2*(lutN/lutAngMx))]
-	ra := wrap32(ai.theta - atan2f(dya, dxa))
-	rb := wrap32(bi.theta - atan2f(dyb, dxb))
-	d3 := absAngle(ra - rb)
-	if d3 >= lutAngMx {
-		return 0
-	}
-	return r * lutAng[int(d3*(lutN/lutAngMx))]
+	return lutDist[int(d1*(lutN/lutDistMx))] * lutAng[int(d2*(lutN/lutAngMx))] * lutTan[int(cross/dot*lutN)]
 }
 
 // wrap32 normalises an angle difference to [−π, π).
@@ -469,39 +486,4 @@ func absAngle(d float32) float32 {
 		return -d
 	}
 	return d
-}
-
-// atan2f is a fast float32 atan2 (absolute error below 0.0015 radians), for
-// the relaxation's radial angles; math.Atan2 is its reference in the tests.
-func atan2f(y, x float32) float32 {
-	ax, ay := x, y
-	if ax < 0 {
-		ax = -ax
-	}
-	if ay < 0 {
-		ay = -ay
-	}
-	if ax == 0 && ay == 0 {
-		return 0
-	}
-	var a float32
-	if ax >= ay {
-		a = atanUnit(ay / ax)
-	} else {
-		a = math.Pi/2 - atanUnit(ax/ay)
-	}
-	if x < 0 {
-		a = math.Pi - a
-	}
-	if y < 0 {
-		a = -a
-	}
-	return a
-}
-
-// atanUnit approximates atan(z) for z in [0, 1].
-func atanUnit(z float32) float32 {
-	// Rational approximation: atan(z) ≈ z(π/4 + 0.273(1 − z)), max error 0.0038;
-	// refined by one cubic term for ≈0.0015.
-	return z * (math.Pi/4 + (1-z)*(0.2447+0.0663*z))
 }
