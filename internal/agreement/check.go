@@ -12,11 +12,11 @@ import (
 var builtinProtected = []string{"asylum_seeker", "asylum_applicant", "refugee", "resettled_refugee", "protection_need",
 	"subsidiary_protection", "temporary_protection", "humanitarian_protection", "stateless_applicant"}
 
-// ProtectionFields are field names that carry asylum, refugee or
+// protectionFields are field names that carry asylum, refugee or
 // protection information. The guard never discloses them, or any field
 // whose name contains one of protectionWords, to a country of the person's
 // nationality, whatever the agreement's field lists say.
-var ProtectionFields = []string{"asylum_claim", "asylum_status", "asylum_case_id", "refugee_status", "protection_need", "protection_status", "resettlement"}
+var protectionFields = []string{"asylum_claim", "asylum_status", "asylum_case_id", "refugee_status", "protection_need", "protection_status", "resettlement"}
 
 var protectionWords = []string{"asylum", "refugee", "protection", "resettle", "non_refoulement", "refoulement"}
 
@@ -33,7 +33,7 @@ func IsProtectedCategory(c string) bool {
 // Case and surrounding spaces are ignored.
 func IsProtectionField(field string) bool {
 	field = strings.ToLower(strings.TrimSpace(field))
-	if slices.Contains(ProtectionFields, field) {
+	if slices.Contains(protectionFields, field) {
 		return true
 	}
 	for _, w := range protectionWords {
