@@ -125,6 +125,9 @@ func FuzzDecodeImage(f *testing.F) {
 	for _, data := range encodeAll(f, grating(24, 20, 1, 7, 5, 1)) {
 		f.Add(data)
 	}
+	if data, err := os.ReadFile(filepath.Join("testdata", "extract", "synth-a1.png")); err == nil {
+		f.Add(data)
+	}
 	if dir, ok := shareddata.Path("fingerprints", "nist-samples-fingernet", "NIST4"); ok {
 		if files, _ := filepath.Glob(filepath.Join(dir, "*.bmp")); len(files) > 0 {
 			if data, err := os.ReadFile(files[0]); err == nil {
