@@ -2,11 +2,13 @@ package fvc
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -233,5 +235,26 @@ func TestDefaultThreshold(t *testing.T) {
 	t.Logf("%d impostor scores: threshold %.4f at FMR 1e-4, %.4f at 1e-3, %.4f at 1e-2", len(pool), th, fingerprint.ThresholdForFMR(pool, 1e-3), fingerprint.ThresholdForFMR(pool, 1e-2))
 	if d := math.Abs(th-fingerprint.DefaultThreshold) / th; d > 0.1 {
 		t.Errorf("DefaultThreshold %.4f differs from the measured %.4f by %.0f %%", fingerprint.DefaultThreshold, th, 100*d)
+	}
+}
+
+// TestReportJSONKeys pins the keys `bix bench fingerprint -json` prints.
+func TestReportJSONKeys(t *testing.T) {
+	b, err := json.Marshal(&Report{Dir: "d", Ext: ".iso", GenuineScores: []float64{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for k := range m {
+		got = append(got, k)
+	}
+	sort.Strings(got)
+	want := []string{"compare_per_sec_core", "eer", "eer_all", "extract_ms_median", "failed_to_extract", "fmr100", "fmr1000", "fmr1000_all", "fmr100_all", "genuine", "images", "impostor", "impostor_all", "zero_fmr", "zero_fmr_all"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("JSON keys %v\nwant %v", got, want)
 	}
 }

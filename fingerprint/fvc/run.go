@@ -29,8 +29,8 @@ type Options struct {
 
 // Report is the outcome of Run; rates are fractions in [0, 1].
 type Report struct {
-	Dir    string `json:"dir"`
-	Ext    string `json:"ext"`
+	Dir    string `json:"-"` // the folder read
+	Ext    string `json:"-"` // the file kind read
 	Images int    `json:"images"`
 	// FVC protocol.
 	Genuine  int     `json:"genuine"`
