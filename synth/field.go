@@ -68,6 +68,8 @@ type fields struct {
 	bottomY  float64 // y of the southern-most delta (unrotated)
 	oriNoise smoothNoise
 	oriNoisA float64
+
+	creases []crease
 }
 
 // newFields draws the geometry of a master of class c. periodScale scales
@@ -76,8 +78,8 @@ func newFields(r *rand.Rand, c Class, periodScale float64) *fields {
 	f := &fields{class: c}
 	f.cx = masterWidth/2 + normal(r, 0, 6)
 	f.cy = masterHeight*0.46 + normal(r, 0, 8)
-	f.a = uniform(r, 155, 190)
-	f.b1 = uniform(r, 190, 235)
+	f.a = uniform(r, 118, 150)
+	f.b1 = uniform(r, 165, 215)
 	f.b2 = uniform(r, 260, 320)
 	f.rot = normal(r, 0, 0.10)
 	cx, cy := f.cx, f.cy
@@ -88,14 +90,14 @@ func newFields(r *rand.Rand, c Class, periodScale float64) *fields {
 			s = -1
 		}
 		core := point{cx + s*uniform(r, -35, 10), cy - uniform(r, 10, 70)}
-		delta := point{core.x + s*uniform(r, 70, 150), core.y + uniform(r, 100, 190)}
+		delta := point{core.x + s*uniform(r, 60, 120), core.y + uniform(r, 90, 170)}
 		f.cores = []point{core}
 		f.deltas = []point{delta}
 	case Whorl:
 		c1 := point{cx + uniform(r, -25, 25), cy - uniform(r, 30, 80)}
 		c2 := point{c1.x + uniform(r, -30, 30), c1.y + uniform(r, 20, 70)}
-		d1 := point{cx - uniform(r, 90, 160), c2.y + uniform(r, 70, 150)}
-		d2 := point{cx + uniform(r, 90, 160), c2.y + uniform(r, 70, 150)}
+		d1 := point{cx - uniform(r, 70, 125), c2.y + uniform(r, 60, 130)}
+		d2 := point{cx + uniform(r, 70, 125), c2.y + uniform(r, 60, 130)}
 		f.cores = []point{c1, c2}
 		f.deltas = []point{d1, d2}
 	case TentedArch:
@@ -133,6 +135,14 @@ func newFields(r *rand.Rand, c Class, periodScale float64) *fields {
 	f.pNoiseA = uniform(r, 0.03, 0.07)
 	f.oriNoise = newSmoothNoise(r, 180, 450)
 	f.oriNoisA = uniform(r, 0.03, 0.08)
+	for i, n := 0, poisson(r, 1.5); i < n; i++ {
+		a := normal(r, math.Pi/2, 0.35) // mostly across the finger
+		f.creases = append(f.creases, crease{
+			x: cx + normal(r, 0, 60), y: cy + uniform(r, -120, 200),
+			nx: math.Cos(a), ny: math.Sin(a),
+			half: uniform(r, 0.8, 2.5), length: uniform(r, 30, 180),
+		})
+	}
 	return f
 }
 

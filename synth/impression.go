@@ -11,7 +11,8 @@ import (
 // of FVC2002 acquisitions (volunteers asked to vary placement, pressure and
 // skin condition).
 type ImpressionOptions struct {
-	// Width and Height of the image in pixels; 0 means 400×448.
+	// Width and Height of the image in pixels; 0 means 388×374 (the
+	// size of FVC2002 DB1, an optical sensor).
 	Width, Height int
 	// Variation scales all random variations (displacement, rotation,
 	// distortion, partial contact, skin condition, noise); 0 means 1, and
@@ -26,10 +27,10 @@ type ImpressionOptions struct {
 func (o ImpressionOptions) size() (int, int) {
 	w, h := o.Width, o.Height
 	if w <= 0 {
-		w = 400
+		w = 388
 	}
 	if h <= 0 {
-		h = 448
+		h = 374
 	}
 	return w, h
 }
@@ -54,23 +55,23 @@ type geometry struct {
 func newGeometry(r *rand.Rand, f *fields, w, h int, v float64) *geometry {
 	g := &geometry{w: float64(w), h: float64(h)}
 	g.icx, g.icy = float64(w)/2, float64(h)/2
-	g.mcx = f.cx + v*normal(r, 0, 22)
-	g.mcy = f.cy + 15 + v*normal(r, 0, 28)
-	rot := v * normal(r, 0, 0.12)
+	g.mcx = f.cx + v*normal(r, 0, 35)
+	g.mcy = f.cy + 15 + v*normal(r, 0, 40)
+	rot := v * normal(r, 0, 0.16)
 	g.sinR, g.cosR = math.Sincos(rot)
 	g.ccx = g.icx + v*normal(r, 0, 20)
 	g.ccy = g.icy + v*normal(r, 0, 25)
 	g.cca = uniform(r, 40, 80)
 	g.ccb = uniform(r, 50, 95)
-	dr := v * normal(r, 0, 0.035)
+	dr := v * normal(r, 0, 0.05)
 	g.dSin, g.dCos = math.Sincos(dr)
-	g.dx = v * normal(r, 0, 7)
-	g.dy = v * normal(r, 0, 7)
+	g.dx = v * normal(r, 0, 10)
+	g.dy = v * normal(r, 0, 10)
 	k := uniform(r, 50, 90)
 	g.k2 = 2 * k * k
 	g.ecx = g.icx + v*normal(r, 0, 18)
 	g.ecy = g.icy + v*normal(r, 0, 22)
-	shrink := 1 - v*uniform(r, 0, 0.22)
+	shrink := 1 - v*uniform(r, 0, 0.3)
 	g.ea = float64(w) * 0.56 * shrink
 	g.eb = float64(h) * 0.60 * shrink
 	return g
@@ -137,23 +138,38 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 	g := newGeometry(r, m.f, w, h, v)
 	master := m.master()
 
+	// how difficult this touch is: 0 ideal … 1 poor (noise, low contrast,
+	// extreme skin condition); most touches are good, some are poor.
+	bad := v * (0.3 + 0.5*r.Float64())
 	// skin condition: ridge threshold (thickness) and breaks
 	dry := opt.Dryness
 	if dry == 0 {
-		dry = v * normal(r, 0, 0.28)
+		dry = v * normal(r, 0, 0.22+0.3*bad)
 	}
 	dry = math.Max(-1, math.Min(1, dry))
-	thresh := float32(0.3 * dry)              // higher: thinner ridges
-	breakLevel := 0.08 + 0.5*math.Max(0, dry) // share of dry blotches
+	thresh := float32(0.3 * dry) // higher: thinner ridges
+	breakLevel := 0.04 + 0.18*bad + 0.4*math.Max(0, dry)
 	if v == 0 {
 		breakLevel = 0
 	}
 	blot := newValueNoise(r, w, h, 7)
+	tex := newValueNoise(r, w, h, 3) // pores and uneven ridge edges
 	pNoise := newSmoothNoise(r, 120, 300)
-	contrast := uniform(r, 150, 200)
-	bg := uniform(r, 225, 250)
-	noiseSD := float32(v * uniform(r, 4, 12))
-
+	bgNoise := newSmoothNoise(r, 80, 300)
+	contrast := (150 + 80*(1-bad)) * uniform(r, 0.85, 1)
+	bg := uniform(r, 215, 250)
+	noiseSD := float32(v * (5 + 24*bad))
+	edgeRough := v * (0.35 + 0.7*bad)
+	var creases []crease
+	for _, c := range m.f.creases {
+		if r.Float64() < 0.8 {
+			creases = append(creases, c)
+		}
+	}
+	blurR := 1
+	if dry < -0.4 && v > 0 {
+		blurR = 2 // wet: smeared ridges
+	}
 	img := image.NewGray(image.Rect(0, 0, w, h))
 	buf := make([]float32, w*h)
 	for y := 0; y < h; y++ {
@@ -169,7 +185,8 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 					c *= clamp01(in / 10)
 					fv := m.sample(master, mx, my)
 					// pressure: lighter touch (small c) → thinner ridges
-					t := thresh + float32(0.2*(1-c)) + float32(0.08*pNoise.at(fx, fy))
+					tx := tex.at(x, y)
+					t := thresh + float32(0.2*(1-c)) + float32(0.08*pNoise.at(fx, fy)) + float32(edgeRough*(tx-0.5))
 					ridge := (fv - t) * 3
 					if ridge < 0 {
 						ridge = 0
@@ -182,27 +199,31 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 							ridge *= float32(clamp01((b - breakLevel + 0.12) / 0.12))
 						}
 					}
+					ridge *= float32(0.7 + 0.3*tx)
+					for _, cr := range creases {
+						ridge *= cr.at(mx, my)
+					}
 					val -= ridge * float32(contrast*math.Sqrt(c))
 				}
 			}
-			buf[y*w+x] = val
+			buf[y*w+x] = val + float32(10*bad*bgNoise.at(fx, fy))
 		}
 	}
-	// sensor blur (3×3 binomial) and noise
+	// sensor blur (3×3 or, for wet skin, 5×5 binomial-like) and noise
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			var s, n float32
-			for dy := -1; dy <= 1; dy++ {
+			for dy := -blurR; dy <= blurR; dy++ {
 				yy := y + dy
 				if yy < 0 || yy >= h {
 					continue
 				}
-				for dx := -1; dx <= 1; dx++ {
+				for dx := -blurR; dx <= blurR; dx++ {
 					xx := x + dx
 					if xx < 0 || xx >= w {
 						continue
 					}
-					k := float32((2 - abs(dx)) * (2 - abs(dy)))
+					k := float32((blurR + 1 - abs(dx)) * (blurR + 1 - abs(dy)))
 					s += k * buf[yy*w+xx]
 					n += k
 				}
@@ -250,4 +271,24 @@ func (n *valueNoise) at(x, y int) float64 {
 	a := n.v[i] + fx*(n.v[i+1]-n.v[i])
 	b := n.v[i+n.gw] + fx*(n.v[i+n.gw+1]-n.v[i+n.gw])
 	return float64(a + fy*(b-a))
+}
+
+// crease is a flexion crease or scar of the skin: a thin band, fixed on the
+// finger, across which ridges are interrupted.
+type crease struct {
+	x, y, nx, ny float64 // a point on it and its unit normal (master coordinates)
+	half         float64 // half width, pixels
+	length       float64 // half length, pixels
+}
+
+// at returns the ridge multiplier at master point (x, y): 0 in the crease,
+// 1 away from it.
+func (c crease) at(x, y float64) float32 {
+	dx, dy := x-c.x, y-c.y
+	along := math.Abs(-dx*c.ny + dy*c.nx)
+	if along > c.length {
+		return 1
+	}
+	d := math.Abs(dx*c.nx + dy*c.ny)
+	return float32(clamp01((d - c.half) / 1.5))
 }
