@@ -64,13 +64,11 @@ var (
 
 // cylinder is one minutia's MCC with the geometry the consolidation step needs.
 type cylinder struct {
-	bits     [mccWords]uint64 // word k holds direction slice k, bit i*mccNS+j cell (i, j)
-	valid    uint64           // valid spatial cells
-	occupied uint64           // cells with a bit set in some slice
-	planes   [3]uint64        // binary digits of each cell's count of set slices
-	count    uint16           // set bits
-	x, y     float32          // position at 500 ppi, y pointing up
-	theta    float32          // direction, radians, counter-clockwise, [0, 2π)
+	bits   [mccWords]uint64 // word k holds direction slice k, bit i*mccNS+j cell (i, j)
+	valid  uint64           // valid spatial cells
+	planes [3]uint64        // binary digits of each cell's count of set slices
+	x, y   float32          // position at 500 ppi, y pointing up
+	theta  float32          // direction, radians, counter-clockwise, [0, 2π)
 }
 
 // point is a minutia in the matcher's frame: 500 ppi, y up.
@@ -289,8 +287,6 @@ func cylinders(ps []point) []cylinder {
 			continue
 		}
 		for _, w := range c.bits {
-			c.occupied |= w
-			c.count += uint16(bits.OnesCount64(w))
 			// Add w to the 3-bit per-cell counters.
 			carry := c.planes[0] & w
 			c.planes[0] ^= w

@@ -117,19 +117,13 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 				// MCC bit similarity 1 − |x⊕y|/(|x|+|y|) over the cells
 				// valid in both, x = a's bits ∧ v, y = b's bits ∧ v; as
 				// bits are set only in a cylinder's own valid cells,
-				// x ∧ y needs no mask, and x = a's bits when v covers
-				// every cell where a has a bit.
+				// x ∧ y needs no mask; |x| and |y| come from the per-cell
+				// counts.
 				and := andCount(&ca.bits, &cb.bits)
 				if and == 0 {
 					continue
 				}
-				na, nb := int(ca.count), int(cb.count)
-				if ca.occupied&^v != 0 {
-					na = maskedCount(&ca.planes, v)
-				}
-				if cb.occupied&^v != 0 {
-					nb = maskedCount(&cb.planes, v)
-				}
+				na, nb := maskedCount(&ca.planes, v), maskedCount(&cb.planes, v)
 				// 1 − |x⊕y|/(|x|+|y|) = 2|x∧y|/(|x|+|y|).
 				// Similarity quantised to 16 bits, by a reciprocal table.
 				key := simKey(and, na+nb, i, j)
