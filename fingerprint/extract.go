@@ -25,8 +25,8 @@ var ErrUnusable = errors.New("fingerprint image unusable")
 // UnusableError says why an image cannot be used. errors.Is(err, ErrUnusable)
 // is true for it.
 type UnusableError struct {
-	// Reason is a short human-readable cause, such as "blank image" or "too
-	// little foreground (12 mm², need 40 mm²)".
+	// Reason is a short human-readable cause, such as "blank image (…)" or
+	// "too little foreground (12 mm², need 30 mm²)".
 	Reason string
 }
 

@@ -64,6 +64,9 @@ func grow[T any](s []T, n int) []T {
 // are too small.
 func (a *analysis) run(g *image.Gray, minutiae bool) error {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
+	if int64(w)*int64(h) > maxImagePixels {
+		return fmt.Errorf("fingerprint: %d×%d image is more than %d pixels", w, h, maxImagePixels)
+	}
 	if w < minSide || h < minSide {
 		return &UnusableError{Reason: fmt.Sprintf("image too small (%d×%d pixels, need at least %d×%d)", w, h, minSide, minSide)}
 	}

@@ -222,6 +222,16 @@ func TestExtractUnusable(t *testing.T) {
 	if _, err := Extract(uniform, ExtractOptions{Resolution: 5}); err == nil || errors.Is(err, ErrUnusable) {
 		t.Errorf("resolution 5: err = %v, want a usage error", err)
 	}
+	if _, err := Extract(uniform, ExtractOptions{Resolution: 130}); err != nil && !errors.Is(err, ErrUnusable) {
+		t.Errorf("resolution 130: %v", err)
+	}
+	huge := image.NewGray(image.Rect(0, 0, 4100, 4100))
+	if _, err := Extract(huge, ExtractOptions{}); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("4100×4100 image: err = %v, want a size error", err)
+	}
+	if q := AssessQuality(huge); !strings.Contains(q.Reason, "more than") {
+		t.Errorf("4100×4100 image: quality reason %q", q.Reason)
+	}
 }
 
 func TestExtractConcurrent(t *testing.T) {

@@ -1,6 +1,7 @@
 package fingerprint
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"math"
@@ -60,7 +61,11 @@ func AssessQuality(img image.Image) QualityReport {
 	a := getWorkspace()
 	defer putWorkspace(a)
 	if err := a.run(toGray(img), false); err != nil {
-		return QualityReport{Reason: err.(*UnusableError).Reason}
+		var ue *UnusableError
+		if errors.As(err, &ue) {
+			return QualityReport{Reason: ue.Reason}
+		}
+		return QualityReport{Reason: err.Error()}
 	}
 	return a.quality()
 }
