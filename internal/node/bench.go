@@ -68,7 +68,7 @@ type BenchReport struct {
 	WriteS float64 `json:"write_s"`
 	// SameMasterMax is the highest score between templates of different
 	// identities made from the same master finger (a check that the
-	// warps make them distinct identities; genuine scores are ~0.3–0.8).
+	// warps make them distinct identities; compare fingerprint.DefaultThreshold).
 	SameMasterMax float64 `json:"same_master_impostor_max"`
 	Shortlist     int     `json:"shortlist"`
 	Workers       int     `json:"workers"`

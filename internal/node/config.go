@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/internal/store"
 )
 
@@ -66,7 +67,9 @@ type Thresholds struct {
 	// gallery.ThresholdForFPIR.
 	TargetFPIR float64 `yaml:"target_fpir"`
 	// MinScore is a floor under the calibrated threshold, and the
-	// threshold while the gallery is too small to calibrate (default 0.2).
+	// threshold while the gallery is too small to calibrate (default
+	// fingerprint.DefaultThreshold, the matcher's score at a false match
+	// rate of about 1e-4).
 	MinScore float64 `yaml:"min_score"`
 	// Verify is the 1:1 acceptance threshold on the fused score (default:
 	// MinScore).
@@ -114,7 +117,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("config: thresholds.target_fpir %v out of (0, 1)", c.Thresholds.TargetFPIR)
 	}
 	if c.Thresholds.MinScore == 0 {
-		c.Thresholds.MinScore = 0.2
+		c.Thresholds.MinScore = fingerprint.DefaultThreshold
 	}
 	if c.Thresholds.Verify == 0 {
 		c.Thresholds.Verify = c.Thresholds.MinScore
