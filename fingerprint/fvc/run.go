@@ -46,7 +46,8 @@ type Report struct {
 	FMR1000All  float64 `json:"fmr1000_all"`
 	ZeroFMRAll  float64 `json:"zero_fmr_all"`
 	// ExtractMSMedian is the median time to load and extract (or decode)
-	// one file, in milliseconds.
+	// one file, in milliseconds of the thread's CPU time (wall-clock time
+	// where there is no thread clock).
 	ExtractMSMedian float64 `json:"extract_ms_median"`
 	// ComparePerSecCore is prepared-probe comparisons per second on one
 	// goroutine (Probe.Score against Prepared candidates) per second of
@@ -153,15 +154,23 @@ func Run(ctx context.Context, dir string, o Options) (*Report, error) {
 		return nil, errNoFiles(dir, ext)
 	}
 	rep := &Report{Dir: dir, Ext: ext, Images: len(items)}
+	// Times are this thread's CPU time (see threadCPU).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	preps := make([]*fingerprint.Prepared, len(items))
 	times := make([]float64, 0, len(items))
 	for i, it := range items {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		c0, cpu := threadCPU()
 		start := time.Now()
 		t, err := Load(it.Path, o)
-		times = append(times, float64(time.Since(start))/float64(time.Millisecond))
+		el := time.Since(start)
+		if c1, ok := threadCPU(); cpu && ok {
+			el = c1 - c0
+		}
+		times = append(times, float64(el)/float64(time.Millisecond))
 		if err != nil || t == nil {
 			rep.FailedToExtract++
 			t = &fingerprint.Template{}
@@ -178,8 +187,6 @@ func Run(ctx context.Context, dir string, o Options) (*Report, error) {
 	n := len(items)
 	scores := make([]float64, n*n)
 	rates := make([]float64, 0, n)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	for i := 0; i < n; i++ {
 		p := fingerprint.NewProbePrepared(preps[i])
 		c0, cpu := threadCPU()
