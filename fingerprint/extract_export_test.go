@@ -1,0 +1,4 @@
+package fingerprint
+
+// ProcessCPU is processCPU for the external evaluation test.
+var ProcessCPU = processCPU
