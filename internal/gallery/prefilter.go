@@ -3,7 +3,6 @@ package gallery
 import (
 	"math"
 	"math/bits"
-	"sort"
 
 	"github.com/bixproject/bix/fingerprint"
 )
@@ -27,7 +26,7 @@ import (
 // best for 59 of 60 probes with 10 neighbours and 16 bins, against 36 of 60
 // with every neighbour up to 104 px).
 const (
-	descNeighbours = 10  // nearest neighbours per minutia (0: all within range)
+	descNeighbours = 10  // nearest neighbours per minutia
 	descDistMin    = 8.0 // pixels at 500 ppi
 	descDistBin    = 8.0 // pixels per length bin
 	descDistBins   = 16  // lengths up to descDistMin + 16·8 = 136 px
@@ -70,10 +69,12 @@ func describe(t *fingerprint.Template, soft bool) *descriptor {
 		j  int
 		d2 float64
 	}
-	near := make([]nb, 0, len(ps))
 	maxD2 := (descDistMin + descDistBins*descDistBin) * (descDistMin + descDistBins*descDistBin)
+	var buf [descNeighbours]nb
 	for i, p := range ps {
-		near = near[:0]
+		// The descNeighbours nearest within range, by insertion into a
+		// sorted array.
+		near := buf[:0]
 		for j, q := range ps {
 			if j == i {
 				continue
@@ -83,11 +84,18 @@ func describe(t *fingerprint.Template, soft bool) *descriptor {
 			if d2 < descDistMin*descDistMin || d2 >= maxD2 {
 				continue
 			}
-			near = append(near, nb{j, d2})
-		}
-		if descNeighbours > 0 && len(near) > descNeighbours {
-			sort.Slice(near, func(a, b int) bool { return near[a].d2 < near[b].d2 })
-			near = near[:descNeighbours]
+			if len(near) == descNeighbours && d2 >= near[len(near)-1].d2 {
+				continue
+			}
+			if len(near) < descNeighbours {
+				near = append(near, nb{})
+			}
+			k := len(near) - 1
+			for k > 0 && near[k-1].d2 > d2 {
+				near[k] = near[k-1]
+				k--
+			}
+			near[k] = nb{j, d2}
 		}
 		for _, n := range near {
 			q := ps[n.j]

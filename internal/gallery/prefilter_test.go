@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"testing"
 
 	"github.com/bixproject/bix/fingerprint"
@@ -76,5 +77,65 @@ func TestShortlistAgreesWithExhaustive(t *testing.T) {
 	}
 	if s := pf.ImpostorScores(1, 50, 1); len(s) != 50 {
 		t.Errorf("%d impostor scores", len(s))
+	}
+}
+
+// refDescribe is the plain reference for describe's neighbour selection:
+// sort every in-range neighbour by distance and keep the nearest.
+func refDescribe(t *fingerprint.Template) *descriptor {
+	var d descriptor
+	ps := descPoints(t)
+	maxD := descDistMin + descDistBins*descDistBin
+	for i, p := range ps {
+		type nb struct {
+			j  int
+			d2 float64
+		}
+		var near []nb
+		for j, q := range ps {
+			dx, dy := q.x-p.x, q.y-p.y
+			d2 := dx*dx + dy*dy
+			if j != i && d2 >= descDistMin*descDistMin && d2 < maxD*maxD {
+				near = append(near, nb{j, d2})
+			}
+		}
+		sort.SliceStable(near, func(a, b int) bool { return near[a].d2 < near[b].d2 })
+		for _, n := range near[:min(len(near), descNeighbours)] {
+			q := ps[n.j]
+			seg := math.Atan2(q.y-p.y, q.x-p.x)
+			setFeature(&d, math.Sqrt(n.d2), wrapAngle(p.a-seg), wrapAngle(q.a-seg))
+		}
+	}
+	return &d
+}
+
+func TestDescribeMatchesReference(t *testing.T) {
+	for s := range uint64(50) {
+		m := master(s)
+		if got, want := describe(m, false), refDescribe(m); *got != *want {
+			t.Fatalf("template %d: descriptor differs from the reference", s)
+		}
+	}
+}
+
+func BenchmarkDescribe(b *testing.B) {
+	m := master(1)
+	for b.Loop() {
+		describe(m, false)
+	}
+}
+
+func BenchmarkPrefilterScan(b *testing.B) {
+	ds := make([]descriptor, 10000)
+	for i := range ds {
+		ds[i] = *describe(master(uint64(i%100)), false)
+	}
+	p := describe(master(5), true)
+	for b.Loop() {
+		n := 0
+		for i := range ds {
+			n += common(p, &ds[i])
+		}
+		_ = n
 	}
 }
