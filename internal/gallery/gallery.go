@@ -10,7 +10,6 @@
 package gallery
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -106,11 +105,12 @@ type Config struct {
 	// Workers is the number of goroutines a search uses
 	// (runtime.GOMAXPROCS when <= 0).
 	Workers int
-	// Shortlist, when positive, turns on the pre-filter: each probe
-	// finger is compared by the MCC matcher only with the Shortlist
-	// templates whose pre-filter descriptors agree best with it (see
-	// prefilter.go); templates are then kept compact and prepared for the
-	// matcher on first use. 0 compares with every template (exhaustive).
+	// Shortlist, when positive, turns on the pre-filter: a search
+	// compares with the MCC matcher only the Shortlist/len(probe)
+	// identities whose pre-filter descriptors agree best with the probe
+	// (see scoreShortlist and prefilter.go); templates are then kept
+	// compact and prepared for the matcher on first use. 0 compares with
+	// every template (exhaustive).
 	Shortlist int
 	// CacheLimit caps the prepared templates kept in pre-filter mode
 	// (default 200,000).
@@ -336,17 +336,25 @@ func (g *Gallery) Identify(ctx context.Context, probe []Sample, opt Options) ([]
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	np := len(g.persons)
-	scores := make([][]float32, len(probe))
-	for j, s := range probe {
-		sc, err := g.scanPosition(ctx, s, np)
-		if err != nil {
-			return nil, err
-		}
-		scores[j] = sc
-	}
 	excl := int32(-1)
 	if pi, ok := g.personIx[opt.Exclude]; ok && opt.Exclude != "" {
 		excl = pi
+	}
+	var scores [][]float32
+	if g.shortlist > 0 && g.n > 2*g.shortlist {
+		var err error
+		if scores, err = g.scoreShortlist(ctx, probe, np, excl); err != nil {
+			return nil, err
+		}
+	} else {
+		scores = make([][]float32, len(probe))
+		for j, s := range probe {
+			sc, err := g.scanPosition(ctx, s, np)
+			if err != nil {
+				return nil, err
+			}
+			scores[j] = sc
+		}
 	}
 	fused := make([]float32, np)
 	for p := range fused {
@@ -385,22 +393,12 @@ func rankOf(s []float32, p int) int {
 // scanPosition compares one probe sample with the gallery templates at its
 // position in parallel and returns each identity's best score.
 func (g *Gallery) scanPosition(ctx context.Context, s Sample, np int) ([]float32, error) {
-	var parts [][]entry
-	if s.Position == 0 {
-		for pos := range g.byPos {
-			parts = append(parts, g.byPos[pos])
-		}
-	} else {
-		parts = [][]entry{g.byPos[s.Position], g.byPos[0]}
-	}
+	parts := g.partsFor(s.Position)
 	total := 0
 	for _, p := range parts {
 		total += len(p)
 	}
 	prep := fingerprint.Prepare(s.Template)
-	if g.shortlist > 0 && total > 2*g.shortlist {
-		return g.scanShortlist(ctx, s, prep, parts, np)
-	}
 	workers := min(g.workers, max(1, total/256))
 	best := make([][]float32, workers)
 	var wg sync.WaitGroup
@@ -442,6 +440,15 @@ func (g *Gallery) scanPosition(ctx context.Context, s Sample, np int) ([]float32
 		}
 	}
 	return out, nil
+}
+
+// partsFor returns the template slices a probe sample at position pos is
+// compared with: its position and unknown (0), or all for unknown.
+func (g *Gallery) partsFor(pos int) [][]entry {
+	if pos == 0 {
+		return g.byPos[:]
+	}
+	return [][]entry{g.byPos[pos], g.byPos[0]}
 }
 
 // split returns worker w's share [lo, hi) of n items.
@@ -511,93 +518,112 @@ func (g *Gallery) Verify(personID string, probe []Sample) (c Candidate, ok bool,
 	return c, true, nil
 }
 
-// shortItem is a template on a worker's shortlist.
-type shortItem struct {
-	score float32
-	e     entry
-}
-
-// shortHeap is a min-heap of shortItems: the root is the weakest kept.
-type shortHeap []shortItem
-
-func (h shortHeap) Len() int           { return len(h) }
-func (h shortHeap) Less(i, j int) bool { return h[i].score < h[j].score }
-func (h shortHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *shortHeap) Push(x any)        { *h = append(*h, x.(shortItem)) }
-func (h *shortHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// scanShortlist is scanPosition with the pre-filter: every template's
-// descriptor is scored against the probe's in parallel, the g.shortlist best
-// are kept, and only those are compared with the MCC matcher.
-func (g *Gallery) scanShortlist(ctx context.Context, s Sample, prep *fingerprint.Prepared, parts [][]entry, np int) ([]float32, error) {
-	pd := describe(s.Template, true)
+// scoreShortlist is the pre-filter search. Every gallery template's
+// descriptor is scored against the probe sample at its position, in
+// parallel; an identity's pre-filter score is the sum over probe samples of
+// its best template's. The max(1, g.shortlist/len(probe)) identities with
+// the highest pre-filter scores are then compared with the MCC matcher on
+// every probe sample, so a ten-finger probe costs about as many matcher
+// comparisons as a one-finger one. Identities off the shortlist score 0.
+func (g *Gallery) scoreShortlist(ctx context.Context, probe []Sample, np int, excl int32) ([][]float32, error) {
 	workers := g.workers
-	heaps := make([]shortHeap, workers)
+	fused := make([]float32, np)
+	local := make([][]float32, workers)
+	for w := range local {
+		local[w] = make([]float32, np)
+	}
 	errs := make([]error, workers)
+	for _, s := range probe {
+		pd := describe(s.Template, true)
+		parts := g.partsFor(s.Position)
+		var wg sync.WaitGroup
+		for w := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				b := local[w]
+				clear(b)
+				k := 0
+				for _, part := range parts {
+					lo, hi := split(len(part), workers, w)
+					for _, e := range part[lo:hi] {
+						if k++; k&8191 == 0 && ctx.Err() != nil {
+							errs[w] = ctx.Err()
+							return
+						}
+						if v := float32(common(pd, e.t.desc)) * e.t.w; v > b[e.person] {
+							b[e.person] = v
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+		for p := range fused {
+			best := local[0][p]
+			for _, b := range local[1:] {
+				best = max(best, b[p])
+			}
+			fused[p] += best
+		}
+	}
+	keep := max(1, g.shortlist/len(probe))
+	short := topK(fused, keep, func(p int) bool {
+		return int32(p) == excl || len(g.persons[p].templates) == 0 || fused[p] == 0
+	})
+	// Matcher comparisons: every (probe sample, template) pair of the
+	// shortlisted identities at compatible positions.
+	type job struct {
+		j int
+		p int32
+		t *slot
+	}
+	var jobs []job
+	for _, p := range short {
+		for _, tid := range g.persons[p].templates {
+			l := g.where[tid]
+			for j, s := range probe {
+				if s.Position == 0 || l.pos == 0 || l.pos == s.Position {
+					jobs = append(jobs, job{j, int32(p), g.byPos[l.pos][l.i].t})
+				}
+			}
+		}
+	}
+	preps := make([]*fingerprint.Prepared, len(probe))
+	for j, s := range probe {
+		preps[j] = fingerprint.Prepare(s.Template)
+	}
+	vals := make([]float32, len(jobs))
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h := make(shortHeap, 0, g.shortlist+1)
-			k := 0
-			for _, part := range parts {
-				lo, hi := split(len(part), workers, w)
-				for _, e := range part[lo:hi] {
-					if k++; k&8191 == 0 && ctx.Err() != nil {
-						errs[w] = ctx.Err()
-						return
-					}
-					v := float32(common(pd, e.t.desc)) * e.t.w
-					if len(h) == g.shortlist {
-						if v <= h[0].score {
-							continue
-						}
-						h[0] = shortItem{v, e}
-						heap.Fix(&h, 0)
-						continue
-					}
-					heap.Push(&h, shortItem{v, e})
-				}
-			}
-			heaps[w] = h
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	var all []shortItem
-	for _, h := range heaps {
-		all = append(all, h...)
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].score > all[j].score })
-	all = all[:min(len(all), g.shortlist)]
-	best := make([]float32, np)
-	scores := make([]float32, len(all))
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pr := fingerprint.NewProbePrepared(prep)
-			lo, hi := split(len(all), workers, w)
+			probes := make([]*fingerprint.Probe, len(preps))
+			lo, hi := split(len(jobs), workers, w)
 			for i := lo; i < hi; i++ {
-				scores[i] = float32(pr.Score(g.prepared(all[i].e.t)))
+				jb := jobs[i]
+				if probes[jb.j] == nil {
+					probes[jb.j] = fingerprint.NewProbePrepared(preps[jb.j])
+				}
+				vals[i] = float32(probes[jb.j].Score(g.prepared(jb.t)))
 			}
 		}()
 	}
 	wg.Wait()
-	for i, it := range all {
-		if v := scores[i]; v > best[it.e.person] {
-			best[it.e.person] = v
+	scores := make([][]float32, len(probe))
+	for j := range scores {
+		scores[j] = make([]float32, np)
+	}
+	for i, jb := range jobs {
+		if v := vals[i]; v > scores[jb.j][jb.p] {
+			scores[jb.j][jb.p] = v
 		}
 	}
-	return best, nil
+	return scores, nil
 }

@@ -43,10 +43,10 @@ type Config struct {
 	// Workers is the number of goroutines a gallery search uses (default:
 	// all cores).
 	Workers int `yaml:"workers"`
-	// Shortlist, when positive, turns on the gallery pre-filter: each
-	// probe finger is compared by the matcher only with this many
-	// templates the pre-filter ranks best (see gallery.Config). Its recall
-	// is measured by bix bench identify. 0 searches exhaustively.
+	// Shortlist, when positive, turns on the gallery pre-filter: a search
+	// compares with the matcher only about this many templates, of the
+	// identities the pre-filter ranks best (see gallery.Config). Its
+	// recall is measured by bix bench identify. 0 searches exhaustively.
 	Shortlist int `yaml:"shortlist"`
 	// Retention is how long records are kept per category of person, as
 	// text such as "10y" or "90d" (applied by the retention job).
