@@ -9,7 +9,8 @@ import (
 // Prepared is a template in the matcher's precomputed form (one bit-based
 // Minutia Cylinder-Code per usable minutia): the candidate side of a
 // comparison. It is immutable once made and may be shared by any number of
-// goroutines. A Prepared of a typical template takes 2–4 KiB.
+// goroutines. It takes about 100 bytes per usable minutia (2–6 KiB for
+// typical templates).
 type Prepared struct {
 	cyl []cylinder
 	// dir[k] is the first cylinder whose direction is at least
@@ -98,7 +99,7 @@ func (pr *Probe) Score(c *Prepared) float64 {
 // cylinders (direction difference at most δθ, enough common valid cells)
 // and keeps the topPairs best in pr.top, best first. It returns how many it
 // kept. Cylinders are sorted by direction, so the candidates within δθ of
-// a probe cylinder are one or two runs found by binary search.
+// a probe cylinder are one or two runs found through the direction index.
 func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 	b := c.cyl
 	keys, hist := &pr.keys, &pr.hist
