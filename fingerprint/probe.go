@@ -16,6 +16,9 @@ type Prepared struct {
 	// dir[k] is the first cylinder whose direction is at least
 	// k·2π/dirBuckets (cylinders are sorted by direction).
 	dir [dirBuckets + 1]uint8
+	// box is the bounding box of the cylinders' centres grown by
+	// consolDist: minimum x, minimum y, maximum x, maximum y.
+	box [4]float32
 }
 
 // dirBuckets is the size of the direction index of a Prepared.
@@ -29,6 +32,11 @@ func Prepare(t *Template) *Prepared {
 	p := &Prepared{cyl: cylinders(matchPoints(t))}
 	for k := range p.dir {
 		p.dir[k] = uint8(lowerBound(p.cyl, float32(k)*(2*math.Pi/dirBuckets)))
+	}
+	p.box = [4]float32{math.MaxFloat32, math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
+	for _, c := range p.cyl {
+		p.box[0], p.box[1] = min(p.box[0], c.x-consolDist), min(p.box[1], c.y-consolDist)
+		p.box[2], p.box[3] = max(p.box[2], c.x+consolDist), max(p.box[3], c.y+consolDist)
 	}
 	return p
 }
@@ -327,6 +335,9 @@ func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 		dx, dy := ca.x-pa.x, ca.y-pa.y
 		x := cs*dx - sn*dy + pb.x
 		y := sn*dx + cs*dy + pb.y
+		if x < c.box[0] || y < c.box[1] || x > c.box[2] || y > c.box[3] {
+			continue // outside the candidate: nothing within reach
+		}
 		th := ca.theta + rot
 		if th < 0 {
 			th += 2 * math.Pi
