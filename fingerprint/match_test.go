@@ -210,6 +210,7 @@ func BenchmarkScore(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		p.Score(gallery[i%n])
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmp/s")
 }
 
 func BenchmarkPrepare(b *testing.B) {
@@ -262,6 +263,7 @@ func BenchmarkScoreFVC2002(b *testing.B) {
 		}
 		n++
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmp/s")
 }
 
 func TestMaskedCount(t *testing.T) {
