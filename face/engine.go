@@ -142,17 +142,18 @@ func (e *Engine) embedDetection(m rgb, d *Detection) (Face, error) {
 }
 
 // Primary returns the face to use from an image holding one subject: the
-// largest usable face, else the largest; ok is false when faces is empty.
+// one with the largest box (quality does not override size: a sharp small
+// face in the background is not the subject); ok is false when faces is
+// empty.
 func Primary(faces []Face) (Face, bool) {
-	best, ok := -1, false
-	for i, f := range faces {
-		if best < 0 || (f.Quality.Usable && !faces[best].Quality.Usable) ||
-			(f.Quality.Usable == faces[best].Quality.Usable && f.Box.Width()*f.Box.Height() > faces[best].Box.Width()*faces[best].Box.Height()) {
-			best, ok = i, true
-		}
-	}
-	if !ok {
+	if len(faces) == 0 {
 		return Face{}, false
+	}
+	best := 0
+	for i, f := range faces {
+		if f.Box.area() > faces[best].Box.area() {
+			best = i
+		}
 	}
 	return faces[best], true
 }

@@ -270,3 +270,17 @@ func TestAccuracyAndThreshold(t *testing.T) {
 		t.Errorf("median %v", m)
 	}
 }
+
+func TestPrimary(t *testing.T) {
+	if _, ok := Primary(nil); ok {
+		t.Error("Primary of no faces")
+	}
+	faces := []Face{
+		{Box: Box{0, 0, 10, 10}, Quality: Quality{Usable: true}},
+		{Box: Box{0, 0, 50, 60}, Quality: Quality{Usable: false, Reason: "blurred"}},
+		{Box: Box{0, 0, 20, 20}},
+	}
+	if f, ok := Primary(faces); !ok || f.Box.X1 != 50 {
+		t.Errorf("Primary = %+v, want the largest face", f)
+	}
+}

@@ -196,26 +196,29 @@ func DepthwiseConv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
 		}
 	} else {
 		for oy := 0; oy < oh; oy++ {
-			for ox := 0; ox < ow; ox++ {
-				dst := out.Data[(oy*ow+ox)*c : (oy*ow+ox+1)*c]
-				for ky := 0; ky < kh; ky++ {
-					iy := oy*p.Stride + ky - p.Pad.Top
-					if iy < 0 || iy >= h {
+			dstRow := out.Data[oy*ow*c : (oy+1)*ow*c]
+			for ky := 0; ky < kh; ky++ {
+				iy := oy*p.Stride + ky - p.Pad.Top
+				if iy < 0 || iy >= h {
+					continue
+				}
+				for kx := 0; kx < kw; kx++ {
+					// Output columns whose input column ix = ox*stride+kx-left
+					// lies in the image.
+					lo := 0
+					if d := p.Pad.Left - kx; d > 0 {
+						lo = (d + p.Stride - 1) / p.Stride
+					}
+					hi := (wd - 1 - kx + p.Pad.Left) / p.Stride // inclusive
+					if hi >= ow {
+						hi = ow - 1
+					}
+					if hi < lo {
 						continue
 					}
-					for kx := 0; kx < kw; kx++ {
-						ix := ox*p.Stride + kx - p.Pad.Left
-						if ix < 0 || ix >= wd {
-							continue
-						}
-						src := x.Data[(iy*wd+ix)*c : (iy*wd+ix+1)*c]
-						f := w.Data[(ky*kw+kx)*c : (ky*kw+kx+1)*c]
-						f = f[:len(src)]
-						dst := dst[:len(src)]
-						for i, v := range src {
-							dst[i] += v * f[i]
-						}
-					}
+					ix := lo*p.Stride + kx - p.Pad.Left
+					f := w.Data[(ky*kw+kx)*c : (ky*kw+kx+1)*c]
+					dwRowAcc(dstRow[lo*c:(hi+1)*c], x.Data[(iy*wd+ix)*c:(iy*wd+ix)*c+((hi-lo)*p.Stride+1)*c], f, hi-lo+1, c, p.Stride*c)
 				}
 			}
 		}
@@ -247,5 +250,69 @@ func MatMul(x, w *Tensor) (*Tensor, error) {
 		out.Shape = []int{m}
 	}
 	gemmAcc(n, m, k, x.Data, w.Data, out.Data)
+	return out, nil
+}
+
+// dwRowAcc adds src*f to dst for n positions of c channels: dst[o*c+i] +=
+// src[o*step+i]*f[i]. dwRowScalar is the plain version; a SIMD build may
+// replace it (see gemm_simd_amd64.go).
+var dwRowAcc = dwRowScalar
+
+func dwRowScalar(dst, src, f []float32, n, c, step int) {
+	for o := 0; o < n; o++ {
+		d := dst[o*c : o*c+c]
+		s := src[o*step : o*step+c]
+		f := f[:len(d)]
+		for i := range d {
+			d[i] += s[i] * f[i]
+		}
+	}
+}
+
+// DepthwiseConv2DRef is the scalar reference for DepthwiseConv2D.
+func DepthwiseConv2DRef(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
+	h, wd, c, err := x.HWC()
+	if err != nil {
+		return nil, err
+	}
+	if len(w.Shape) != 4 || w.Shape[2] != c {
+		return nil, fmt.Errorf("%w: depthwise filters %v for input %v", ErrShape, w.Shape, x.Shape)
+	}
+	kh, kw, mult := w.Shape[0], w.Shape[1], w.Shape[3]
+	oh, err := outSize(h, p.Pad.Top+p.Pad.Bottom, kh, p.Stride)
+	if err != nil {
+		return nil, err
+	}
+	ow, err := outSize(wd, p.Pad.Left+p.Pad.Right, kw, p.Stride)
+	if err != nil {
+		return nil, err
+	}
+	co := c * mult
+	out := New(oh, ow, co)
+	for oy := 0; oy < oh; oy++ {
+		for ox := 0; ox < ow; ox++ {
+			for i := 0; i < c; i++ {
+				for m := 0; m < mult; m++ {
+					var s float64
+					if bias != nil {
+						s = float64(bias[i*mult+m])
+					}
+					for ky := 0; ky < kh; ky++ {
+						for kx := 0; kx < kw; kx++ {
+							iy, ix := oy*p.Stride+ky-p.Pad.Top, ox*p.Stride+kx-p.Pad.Left
+							if iy < 0 || iy >= h || ix < 0 || ix >= wd {
+								continue
+							}
+							s += float64(x.Data[(iy*wd+ix)*c+i]) * float64(w.Data[((ky*kw+kx)*c+i)*mult+m])
+						}
+					}
+					if p.Relu && s < 0 {
+						s = 0
+					}
+					out.Data[(oy*ow+ox)*co+i*mult+m] = float32(s)
+				}
+			}
+		}
+	}
 	return out, nil
 }

@@ -7,6 +7,7 @@ import "simd/archsimd"
 func init() {
 	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
 		gemmAcc = gemmAVX2
+		dwRowAcc = dwRowAVX2
 		GEMMKernel = "archsimd-avx2"
 	}
 }
@@ -95,4 +96,20 @@ func kern1x16(n, k int, a, b, c []float32) {
 	}
 	c00.StoreSlice(c[0:])
 	c01.StoreSlice(c[8:])
+}
+
+// dwRowAVX2 is dwRowScalar with 8 channels per FMA; channel counts that are
+// not a multiple of 8 use the scalar version.
+func dwRowAVX2(dst, src, f []float32, n, c, step int) {
+	if c%8 != 0 {
+		dwRowScalar(dst, src, f, n, c, step)
+		return
+	}
+	for i := 0; i < c; i += 8 {
+		fv := archsimd.LoadFloat32x8Slice(f[i:])
+		for o := 0; o < n; o++ {
+			d := dst[o*c+i : o*c+i+8]
+			archsimd.LoadFloat32x8Slice(src[o*step+i:]).MulAdd(fv, archsimd.LoadFloat32x8Slice(d)).StoreSlice(d)
+		}
+	}
 }

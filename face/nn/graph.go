@@ -21,7 +21,10 @@ var ErrGraph = errors.New("nn: unsupported or malformed graph")
 // (BiasAdd, optional Relu), DepthwiseConv2dNative, AddV2, Relu, Reshape,
 // MaxPool, Pad and Identity, all NHWC with batch 1.
 type Graph struct {
-	nodes   map[string]*gnode
+	nodes map[string]*gnode
+	// uses counts the data inputs naming each node: a computed tensor used
+	// once may be overwritten by its consumer.
+	uses    map[string]int
 	weights map[string]*Tensor
 	// Inputs names the Placeholder nodes.
 	Inputs []string
@@ -111,7 +114,7 @@ func ParseGraph(modelJSON, weightData []byte) (*Graph, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Graph{nodes: map[string]*gnode{}, weights: w}
+	g := &Graph{nodes: map[string]*gnode{}, uses: map[string]int{}, weights: w}
 	for i, n := range gj.ModelTopology.Node {
 		nd := &gnode{name: n.Name, op: n.Op}
 		for _, in := range n.Input {
@@ -119,6 +122,7 @@ func ParseGraph(modelJSON, weightData []byte) (*Graph, error) {
 				continue // control dependency: no data
 			}
 			nd.inputs = append(nd.inputs, trimPort(in))
+			g.uses[trimPort(in)]++
 		}
 		if err := nd.parseAttrs(n.Attr); err != nil {
 			return nil, fmt.Errorf("node %d %q (%s): %w", i, n.Name, n.Op, err)
@@ -306,8 +310,15 @@ func (g *Graph) Run(inputs map[string]*Tensor, outputs ...string) ([]*Tensor, er
 		vals[trimPort(k)] = v
 	}
 	res := make([]*Tensor, len(outputs))
+	keep := map[string]bool{}
+	for k := range vals {
+		keep[k] = true
+	}
+	for _, o := range outputs {
+		keep[trimPort(o)] = true
+	}
 	for i, o := range outputs {
-		t, err := g.eval(trimPort(o), vals, map[string]bool{})
+		t, err := g.eval(trimPort(o), vals, map[string]bool{}, keep)
 		if err != nil {
 			return nil, err
 		}
@@ -316,7 +327,7 @@ func (g *Graph) Run(inputs map[string]*Tensor, outputs ...string) ([]*Tensor, er
 	return res, nil
 }
 
-func (g *Graph) eval(name string, vals map[string]*Tensor, busy map[string]bool) (*Tensor, error) {
+func (g *Graph) eval(name string, vals map[string]*Tensor, busy, keep map[string]bool) (*Tensor, error) {
 	if t, ok := vals[name]; ok {
 		return t, nil
 	}
@@ -341,13 +352,21 @@ func (g *Graph) eval(name string, vals map[string]*Tensor, busy map[string]bool)
 	}
 	in := make([]*Tensor, len(n.inputs))
 	for i, src := range n.inputs {
-		t, err := g.eval(src, vals, busy)
+		t, err := g.eval(src, vals, busy, keep)
 		if err != nil {
 			return nil, err
 		}
 		in[i] = t
 	}
-	t, err := n.apply(in)
+	// A tensor computed here, used by this node only and not asked for, may
+	// be overwritten in place.
+	scratch := make([]bool, len(in))
+	for i, src := range n.inputs {
+		if p := g.nodes[src]; p != nil && p.op != "Const" && p.op != "Placeholder" && p.op != "Identity" && p.op != "Reshape" && g.uses[src] == 1 && !keep[src] {
+			scratch[i] = true
+		}
+	}
+	t, err := n.apply(in, scratch)
 	if err != nil {
 		return nil, fmt.Errorf("node %q (%s): %w", n.name, n.op, err)
 	}
@@ -355,17 +374,25 @@ func (g *Graph) eval(name string, vals map[string]*Tensor, busy map[string]bool)
 	return t, nil
 }
 
-func (n *gnode) apply(in []*Tensor) (*Tensor, error) {
+func (n *gnode) apply(in []*Tensor, scratch []bool) (*Tensor, error) {
 	switch n.op {
 	case "Identity":
 		return in[0], nil
 	case "Relu":
+		if scratch[0] {
+			return Relu(in[0]), nil
+		}
 		out := New(in[0].Shape...)
 		copy(out.Data, in[0].Data)
 		return Relu(out), nil
 	case "AddV2":
 		if !sameShape(in[0], in[1]) {
 			return nil, fmt.Errorf("%w: add %v and %v (no broadcasting)", ErrShape, in[0].Shape, in[1].Shape)
+		}
+		for i := range 2 {
+			if scratch[i] && len(in[i].Shape) == len(in[1-i].Shape) {
+				return in[i], AddInPlace(in[i], in[1-i])
+			}
 		}
 		return Add(in[0], in[1])
 	case "_FusedConv2D", "DepthwiseConv2dNative":

@@ -183,6 +183,42 @@ func TestDepthwiseHand(t *testing.T) {
 	checkNear(t, "depthwise same", got.Data, []float32{4, 4, 4, 4}, 0)
 }
 
+func TestDepthwiseMatchesRef(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, tc := range []struct {
+		h, w, c, k, mult, stride int
+		same                     bool
+	}{
+		{9, 7, 24, 3, 1, 1, true},
+		{8, 8, 16, 3, 1, 2, true},
+		{7, 9, 5, 3, 1, 2, true},
+		{6, 5, 8, 3, 1, 1, false},
+		{5, 6, 3, 5, 1, 1, true},
+		{6, 6, 4, 3, 2, 2, true},
+		{1, 1, 8, 3, 1, 1, true},
+	} {
+		x := randTensor(r, tc.h, tc.w, tc.c)
+		w := randTensor(r, tc.k, tc.k, tc.c, tc.mult)
+		b := randTensor(r, tc.c*tc.mult).Data
+		p := Conv{Stride: tc.stride, Relu: tc.c%2 == 0}
+		if tc.same {
+			p.Pad = Same(tc.h, tc.w, tc.k, tc.k, tc.stride)
+		}
+		got, err := DepthwiseConv2D(x, w, b, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := DepthwiseConv2DRef(x, w, b, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got.Shape) != fmt.Sprint(want.Shape) {
+			t.Fatalf("%+v: shape %v want %v", tc, got.Shape, want.Shape)
+		}
+		checkNear(t, fmt.Sprintf("%+v", tc), got.Data, want.Data, 1e-5)
+	}
+}
+
 func TestPool(t *testing.T) {
 	x := tensor(t, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9}, 3, 3, 1)
 	got, err := MaxPool(x, 2, 2, Same(3, 3, 2, 2, 2))
