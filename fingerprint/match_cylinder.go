@@ -56,10 +56,14 @@ var mccInRadius, mccInMask = func() (int, uint64) {
 	return n, m
 }()
 
-// mccMinValid and mccMinCommon are minVC and minME in cells.
-var (
-	mccMinValid  = int(math.Ceil(mccMinVC * float64(mccInRadius)))
-	mccMinCommon = int(math.Ceil(mccMinME * float64(mccInRadius)))
+// mccInRadiusCells is mccInRadius as a constant (52 cells of the 8×8 grid
+// lie within the radius; TestCylinderConstants checks it), so that
+// mccMinValid and mccMinCommon, minVC and minME in cells, are constants in
+// the comparison loop.
+const (
+	mccInRadiusCells = 52
+	mccMinValid      = 39 // ⌈minVC·52⌉ = ⌈0.75·52⌉
+	mccMinCommon     = 32 // ⌈minME·52⌉ = ⌈0.60·52⌉
 )
 
 // cylinder is one minutia's MCC with the geometry the consolidation step needs.

@@ -266,6 +266,12 @@ func BenchmarkScoreFVC2002(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "cmp/s")
 }
 
+// maskedCount is the number of set bits of a cylinder in the cells of v,
+// from its per-cell counts in binary, as localSimilarities computes it.
+func maskedCount(p *[3]uint64, v uint64) int {
+	return bits.OnesCount64(p[0]&v) + 2*bits.OnesCount64(p[1]&v) + 4*bits.OnesCount64(p[2]&v)
+}
+
 func TestMaskedCount(t *testing.T) {
 	rng := rand.New(rand.NewPCG(25, 26))
 	for _, c := range cylinders(matchPoints(synthTemplate(rng, 60))) {
@@ -282,20 +288,15 @@ func TestMaskedCount(t *testing.T) {
 	}
 }
 
-func TestAndCount(t *testing.T) {
-	rng := rand.New(rand.NewPCG(17, 18))
-	for n := 0; n < 1000; n++ {
-		var x, y [mccWords]uint64
-		for k := range x {
-			x[k], y[k] = rng.Uint64(), rng.Uint64()
-		}
-		want := 0
-		for k := range x {
-			want += bits.OnesCount64(x[k] & y[k])
-		}
-		if got := andCount(&x, &y); got != want {
-			t.Fatalf("andCount = %d, want %d", got, want)
-		}
+func TestCylinderConstants(t *testing.T) {
+	if mccInRadius != mccInRadiusCells || mccWords != 6 {
+		t.Errorf("cells within the radius %d, constant %d; words %d", mccInRadius, mccInRadiusCells, mccWords)
+	}
+	if want := int(math.Ceil(mccMinVC * float64(mccInRadius))); mccMinValid != want {
+		t.Errorf("mccMinValid %d, want %d", mccMinValid, want)
+	}
+	if want := int(math.Ceil(mccMinME * float64(mccInRadius))); mccMinCommon != want {
+		t.Errorf("mccMinCommon %d, want %d", mccMinCommon, want)
 	}
 }
 

@@ -128,11 +128,19 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 				// bits are set only in a cylinder's own valid cells,
 				// x ∧ y needs no mask; |x| and |y| come from the per-cell
 				// counts.
-				and := andCount(&ca.bits, &cb.bits)
+				// Written out: a call here makes the compiler spill the
+				// loop's registers. |x∧y|, then |x| and |y| from the
+				// per-cell counts in binary (TestMaskedCount).
+				x, y := &ca.bits, &cb.bits
+				and := bits.OnesCount64(x[0]&y[0]) + bits.OnesCount64(x[1]&y[1]) +
+					bits.OnesCount64(x[2]&y[2]) + bits.OnesCount64(x[3]&y[3]) +
+					bits.OnesCount64(x[4]&y[4]) + bits.OnesCount64(x[5]&y[5])
 				if and == 0 {
 					continue
 				}
-				na, nb := maskedCount(&ca.planes, v), maskedCount(&cb.planes, v)
+				pa, pb := &ca.planes, &cb.planes
+				na := bits.OnesCount64(pa[0]&v) + 2*bits.OnesCount64(pa[1]&v) + 4*bits.OnesCount64(pa[2]&v)
+				nb := bits.OnesCount64(pb[0]&v) + 2*bits.OnesCount64(pb[1]&v) + 4*bits.OnesCount64(pb[2]&v)
 				// 1 − |x⊕y|/(|x|+|y|) = 2|x∧y|/(|x|+|y|).
 				// Similarity quantised to 16 bits, by a reciprocal table.
 				key := simKey(and, na+nb, i, j)
@@ -167,24 +175,6 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 		pr.top[k] = pairSim{s: float32(key>>16) / 65535, a: uint8(key >> 8), b: uint8(key)}
 	}
 	return m
-}
-
-// andCount is the number of bits set in both x and y.
-func andCount(x, y *[mccWords]uint64) int {
-	// Unrolled for mccWords = 6 with independent sums; the loop is the
-	// reference (TestAndCount).
-	_ = x[5]
-	_ = y[5]
-	s0 := bits.OnesCount64(x[0]&y[0]) + bits.OnesCount64(x[3]&y[3])
-	s1 := bits.OnesCount64(x[1]&y[1]) + bits.OnesCount64(x[4]&y[4])
-	s2 := bits.OnesCount64(x[2]&y[2]) + bits.OnesCount64(x[5]&y[5])
-	return s0 + s1 + s2
-}
-
-// maskedCount is the number of set bits in the cells of v, from the
-// per-cell counts in binary (planes).
-func maskedCount(p *[3]uint64, v uint64) int {
-	return bits.OnesCount64(p[0]&v) + 2*bits.OnesCount64(p[1]&v) + 4*bits.OnesCount64(p[2]&v)
 }
 
 // recipTable[n] is 2·65535·65536/n, so that the 16-bit similarity
