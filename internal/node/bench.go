@@ -83,7 +83,10 @@ type BenchReport struct {
 // gallery of a million fingers is made from a thousand masters, each
 // deformed into a thousand identities; the waves change the distances
 // between minutiae within a matcher cylinder by tens of pixels, so that two
-// deformations of one master do not match (SameMasterMax checks this).
+// deformations of one master do not match (SameMasterMax checks this: with
+// waves of 16–30 px amplitude and 100–180 px wavelength, 300 same-master
+// pairs scored at most 0.012, below fingerprint.DefaultThreshold, while
+// mated impressions average 0.39; with 8–18 px waves 6 % of pairs matched).
 type benchWarp struct {
 	mirror   bool
 	sx, sy   float64
@@ -95,7 +98,7 @@ type benchWarp struct {
 func newBenchWarp(seed int64, i int) benchWarp {
 	r := rand.New(rand.NewPCG(uint64(seed), uint64(i)))
 	wave := func() [2]float64 {
-		lambda := 120 + 100*r.Float64()
+		lambda := 100 + 80*r.Float64()
 		dir := r.Float64() * 2 * math.Pi
 		k := 2 * math.Pi / lambda
 		return [2]float64{k * math.Cos(dir), k * math.Sin(dir)}
@@ -103,7 +106,7 @@ func newBenchWarp(seed int64, i int) benchWarp {
 	return benchWarp{
 		mirror: r.IntN(2) == 1,
 		sx:     0.85 + 0.3*r.Float64(), sy: 0.85 + 0.3*r.Float64(),
-		ax: 8 + 10*r.Float64(), ay: 8 + 10*r.Float64(),
+		ax: 16 + 14*r.Float64(), ay: 16 + 14*r.Float64(),
 		kx: wave(), ky: wave(),
 		phx: r.Float64() * 2 * math.Pi, phy: r.Float64() * 2 * math.Pi,
 	}
