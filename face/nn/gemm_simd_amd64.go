@@ -8,6 +8,8 @@ func init() {
 	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
 		gemmAcc = gemmAVX2
 		dwRowAcc = dwRowAVX2
+		reluAcc = reluAVX2
+		addAcc = addAVX2
 		GEMMKernel = "archsimd-avx2"
 	}
 }
@@ -112,4 +114,24 @@ func dwRowAVX2(dst, src, f []float32, n, c, step int) {
 			archsimd.LoadFloat32x8Slice(src[o*step+i:]).MulAdd(fv, archsimd.LoadFloat32x8Slice(d)).StoreSlice(d)
 		}
 	}
+}
+
+// reluAVX2 is reluScalar eight values at a time.
+func reluAVX2(d []float32) {
+	var zero archsimd.Float32x8
+	i := 0
+	for ; i+8 <= len(d); i += 8 {
+		archsimd.LoadFloat32x8Slice(d[i:]).Max(zero).StoreSlice(d[i:])
+	}
+	reluScalar(d[i:])
+}
+
+// addAVX2 is addScalar eight values at a time.
+func addAVX2(a, b []float32) {
+	b = b[:len(a)]
+	i := 0
+	for ; i+8 <= len(a); i += 8 {
+		archsimd.LoadFloat32x8Slice(a[i:]).Add(archsimd.LoadFloat32x8Slice(b[i:])).StoreSlice(a[i:])
+	}
+	addScalar(a[i:], b[i:])
 }

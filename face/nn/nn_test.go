@@ -219,6 +219,35 @@ func TestDepthwiseMatchesRef(t *testing.T) {
 	}
 }
 
+func TestReluKernel(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	d := randTensor(r, 1, 3, 13).Data
+	d[0], d[1] = float32(math.Copysign(0, -1)), float32(math.Inf(-1))
+	want := make([]float32, len(d))
+	for i, v := range d {
+		if v > 0 {
+			want[i] = v
+		}
+	}
+	got := append([]float32(nil), d...)
+	reluAcc(got)
+	for i := range got {
+		if got[i] != want[i] || math.Signbit(float64(got[i])) {
+			t.Fatalf("relu[%d] of %v = %v, want %v", i, d[i], got[i], want[i])
+		}
+	}
+	got = append([]float32(nil), d...)
+	reluScalar(got)
+	checkNear(t, "reluScalar", got, want, 0)
+	a, b := randTensor(r, 21).Data, randTensor(r, 21).Data
+	sum := make([]float32, 21)
+	for i := range sum {
+		sum[i] = a[i] + b[i]
+	}
+	addAcc(a, b)
+	checkNear(t, "add", a, sum, 0)
+}
+
 func TestPool(t *testing.T) {
 	x := tensor(t, []float32{1, 2, 3, 4, 5, 6, 7, 8, 9}, 3, 3, 1)
 	got, err := MaxPool(x, 2, 2, Same(3, 3, 2, 2, 2))
