@@ -167,6 +167,10 @@ func TestWarp(t *testing.T) {
 	if h.pix[0] != 25 || h.pix[3] != 45 {
 		t.Errorf("half warp: %v", h.pix)
 	}
+	mm := m.mirror()
+	if mm.pix[0] != 30 || mm.pix[3*3] != 0 || mm.pix[4*3] != 70 {
+		t.Errorf("mirror: %v", mm.pix)
+	}
 	// Outside the image is black.
 	o := m.warp(affine{A: 1, TX: 100}, 1, 1)
 	if o.pix[0] != 0 {

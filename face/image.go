@@ -185,3 +185,14 @@ func (m rgb) toImage() *image.RGBA {
 	}
 	return img
 }
+
+// mirror returns the image flipped left to right.
+func (m rgb) mirror() rgb {
+	out := rgb{w: m.w, h: m.h, pix: make([]float32, len(m.pix))}
+	for y := 0; y < m.h; y++ {
+		for x := 0; x < m.w; x++ {
+			copy(out.pix[(y*m.w+x)*3:(y*m.w+x)*3+3], m.pix[(y*m.w+m.w-1-x)*3:(y*m.w+m.w-x)*3])
+		}
+	}
+	return out
+}

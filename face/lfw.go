@@ -141,7 +141,11 @@ type Report struct {
 	Images             int     `json:"images"`
 	// ThresholdFMR0001 is the threshold giving FMR 0.1 % on these impostors.
 	ThresholdFMR0001 float64 `json:"threshold_fmr_0_001"`
-	Folds            int     `json:"folds"`
+	// BestThreshold maximises accuracy over all pairs (what DefaultThreshold
+	// is calibrated from).
+	BestThreshold float64 `json:"best_threshold"`
+	FlipAverage   bool    `json:"flip_average"`
+	Folds         int     `json:"folds"`
 }
 
 // embedded is one image's result in an evaluation.
@@ -320,6 +324,8 @@ func (e *Engine) EvaluateLFW(dir string, pairs []Pair, folds int, galleryIDs []s
 		rep.TARAtFAR001 = float64(n) / float64(len(genuine))
 	}
 	rep.ThresholdFMR0001 = float64(ThresholdForFMR(impostor, 0.001))
+	rep.BestThreshold = float64(bestThreshold(pairs, scores, func(int) bool { return true }))
+	rep.FlipAverage = e.FlipAverage
 
 	if len(gallery) > 0 {
 		g := NewGallery(EmbeddingSize)

@@ -154,6 +154,7 @@ func benchFace(ctx context.Context, env *cliEnv, args []string) error {
 	workers := fs.Int("workers", 0, "parallel images (default GOMAXPROCS)")
 	timed := fs.Int("timed", 100, "images processed again one at a time to measure per-stage CPU time")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	flip := fs.Bool("flip", false, "average each embedding with its mirror image's (slower, more accurate)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -198,6 +199,7 @@ func benchFace(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	e.FlipAverage = *flip
 	rep, err := e.EvaluateLFW(*lfw, pairs, folds, ids, *workers, *timed)
 	if err != nil {
 		return err
