@@ -194,7 +194,10 @@ func StartPair(ctx context.Context, opt Options) (*Pair, error) {
 			return nil, err
 		}
 		nlog := logger.With("node", s.ID)
-		n, err := node.Open(ctx, node.Config{DataDir: p.dir, NodeID: s.ID, Country: s.Country, KEK: kek, Listen: p.apiLn.Addr().String()}, nlog)
+		// A border node wants few false candidates: FPIR 0.1 % rather than
+		// the default 1 %.
+		n, err := node.Open(ctx, node.Config{DataDir: p.dir, NodeID: s.ID, Country: s.Country, KEK: kek, Listen: p.apiLn.Addr().String(),
+			Thresholds: node.Thresholds{TargetFPIR: 0.001}}, nlog)
 		if err != nil {
 			cancel()
 			closeAll()

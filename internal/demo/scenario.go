@@ -62,6 +62,8 @@ type SearchTally struct {
 	// nationality, which must be no-hits; GuardedNoHit counts them.
 	Guarded, GuardedNoHit int
 	Latencies             []time.Duration
+	// Unexpected describes hits the ground truth did not expect.
+	Unexpected []string
 }
 
 // P50 returns the median latency.
@@ -172,6 +174,13 @@ func Run(ctx context.Context, p *Pair, sc Scenario) (*Summary, error) {
 			return nil, err
 		}
 		tally(tAB, o, lat, partner != nil && returnable(partner, p.A.Spec.Country), false)
+		if o.Search != nil && o.Search.Result == exchange.ResultHit && (partner == nil || !returnable(partner, p.A.Spec.Country)) {
+			held := "not held by " + p.B.Spec.ID
+			if partner != nil {
+				held = fmt.Sprintf("held as %s %s, age %d", partner.Category, partner.Nationality, partner.Age(time.Now()))
+			}
+			tAB.Unexpected = append(tAB.Unexpected, fmt.Sprintf("%s (%s): %d candidates, first %s", per.ID, held, len(o.Search.Candidates), o.Search.Candidates[0].Band))
+		}
 		if o.Search != nil && o.Search.Result == exchange.ResultHit && partner != nil {
 			hitsAB = append(hitsAB, hitRef{requestID: o.RequestID, ref: o.Search.Candidates[0].Reference, person: partner})
 		}
@@ -200,17 +209,22 @@ func Run(ctx context.Context, p *Pair, sc Scenario) (*Summary, error) {
 	// 4. A confirmed disclosure: A's examiner confirms a hit on a person on
 	// B's watchlist, then A asks for the permitted fields.
 	examinerA := node.Actor{User: "examiner", Role: node.RoleExaminer}
+	// Prefer a person on B's watchlist for the disclosure.
 	var disclosed, unconfirmed *hitRef
 	for i := range hitsAB {
-		h := &hitsAB[i]
-		if disclosed == nil && h.person.Watchlist {
-			disclosed = h
-		} else if unconfirmed == nil {
-			unconfirmed = h
+		if hitsAB[i].person.Watchlist {
+			disclosed = &hitsAB[i]
+			break
 		}
 	}
 	if disclosed == nil && len(hitsAB) > 0 {
 		disclosed = &hitsAB[0]
+	}
+	for i := range hitsAB {
+		if &hitsAB[i] != disclosed {
+			unconfirmed = &hitsAB[i]
+			break
+		}
 	}
 	if disclosed == nil {
 		sum.check("confirmed disclosure", "disclosed", "no hit to confirm", "")
