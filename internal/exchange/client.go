@@ -42,8 +42,10 @@ type Outcome struct {
 	Search *SearchResultBody `json:"search,omitempty"`
 	// Disclosure is the answer to a disclosure request (when answered).
 	Disclosure *DisclosureBody `json:"disclosure,omitempty"`
-	// Receipt is the answer to a notification.
+	// Receipt is the answer to a notification or a cosignature.
 	Receipt *ReceiptBody `json:"receipt,omitempty"`
+	// Checkpoint is the answer to a checkpoint request.
+	Checkpoint *CheckpointResultBody `json:"checkpoint,omitempty"`
 	// Refusal is a protocol-level refusal (bad signature, replay, ...).
 	Refusal *ErrorBody `json:"refusal,omitempty"`
 	// LastError is the last delivery error of a queued request.
@@ -103,7 +105,7 @@ func (x *Exchange) send(ctx context.Context, a node.Actor, partner, typ, purpose
 		return nil, err
 	}
 	p, ok := ag.Purpose(purpose)
-	if !ok && typ != TypeNotify {
+	if !ok && (typ == TypeSearch || typ == TypeDisclose) {
 		return nil, fmt.Errorf("%w: purpose %q is not in agreement %s", node.ErrInvalid, purpose, ag.ID)
 	}
 	bb, err := json.Marshal(body)
@@ -134,6 +136,8 @@ func (x *Exchange) send(ctx context.Context, a node.Actor, partner, typ, purpose
 
 func sentAction(typ string) string {
 	switch typ {
+	case TypeCheckpoint, TypeCosignature:
+		return ActionWitness
 	case TypeDisclose:
 		return audit.ActionDisclosure
 	case TypeNotify:
@@ -256,8 +260,8 @@ func (x *Exchange) deliver(ctx context.Context, requestID, partner string) {
 		if db.Result == ResultRefused {
 			status = StatusRefused
 		}
-	case TypeReceipt:
-		result = "receipt"
+	case TypeReceipt, TypeCheckpointResp:
+		result = resp.Type
 	}
 	x.record(ctx, &m, partner, status, code, result, resp, raw, attempts+1)
 }
@@ -403,6 +407,9 @@ func (x *Exchange) Outcome(ctx context.Context, requestID string) (*Outcome, err
 	case TypeReceipt:
 		o.Receipt = new(ReceiptBody)
 		json.Unmarshal(body, o.Receipt)
+	case TypeCheckpointResp:
+		o.Checkpoint = new(CheckpointResultBody)
+		json.Unmarshal(body, o.Checkpoint)
 	}
 	return o, nil
 }

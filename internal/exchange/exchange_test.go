@@ -17,11 +17,13 @@ import (
 
 	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/internal/agreement"
+	"github.com/bixproject/bix/internal/audit"
 	"github.com/bixproject/bix/internal/demo"
 	"github.com/bixproject/bix/internal/exchange"
 	"github.com/bixproject/bix/internal/gallery"
 	"github.com/bixproject/bix/internal/node"
 	"github.com/bixproject/bix/synth"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // fixture is two real nodes on loopback; B holds two enrolled persons.
@@ -342,5 +344,67 @@ func forceDue(t *testing.T, p *demo.Party) {
 	}
 	if err := p.Exchange.RetryDue(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWitnessing has each node witness the other's audit log twice (so the
+// second time with a consistency proof), then shows that a partner whose
+// log no longer extends what was witnessed is caught.
+func TestWitnessing(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a, b := f.pair.A, f.pair.B
+	for round := 0; round < 2; round++ {
+		search(t, a.Exchange, b.Spec.ID, f.held[0]) // both logs grow
+		if _, err := a.Exchange.WitnessPartner(ctx, b.Spec.ID); err != nil {
+			t.Fatalf("round %d: A witnessing B: %v", round, err)
+		}
+		if _, err := b.Exchange.WitnessPartner(ctx, a.Spec.ID); err != nil {
+			t.Fatalf("round %d: B witnessing A: %v", round, err)
+		}
+	}
+	// B's latest checkpoint carries A's cosignature.
+	cp, err := b.Node.AuditLog().LatestCheckpoint(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(cp), "\n— ") < 2 {
+		t.Errorf("B's checkpoint has no witness cosignature:\n%s", cp)
+	}
+
+	// B rewrites its history: it drops its latest entries (with their
+	// hashes and checkpoints) and goes on logging, so that its log is again
+	// self-consistent and verifies, but is no longer an extension of what
+	// A witnessed. A's next witnessing catches it and raises an alert.
+	_, witnessed, err := a.Node.AuditLog().LastWitnessed(ctx, b.Spec.ID)
+	if err != nil || witnessed < 4 {
+		t.Fatalf("A witnessed B at size %d (%v)", witnessed, err)
+	}
+	k := witnessed - 3
+	db := b.Node.Store().DB()
+	for _, q := range []struct {
+		sql string
+		arg int64
+	}{
+		{`DELETE FROM audit_entries WHERE idx >= ?`, k},
+		{`DELETE FROM audit_hashes WHERE id >= ?`, tlog.StoredHashCount(k)},
+		{`DELETE FROM audit_checkpoints WHERE size > ?`, k},
+	} {
+		if _, err := db.Exec(q.sql, q.arg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 0; i < 3; i++ {
+		search(t, a.Exchange, b.Spec.ID, f.stranger)
+	}
+	if err := b.Node.AuditLog().Verify(ctx); err != nil {
+		t.Fatalf("B's rewritten log should verify on its own: %v", err)
+	}
+	if _, err := a.Exchange.WitnessPartner(ctx, b.Spec.ID); !errors.Is(err, audit.ErrInconsistent) {
+		t.Fatalf("witnessing a rewritten log: got %v, want ErrInconsistent", err)
+	}
+	alerts, err := a.Node.AuditLog().Alerts(ctx)
+	if err != nil || len(alerts) == 0 {
+		t.Fatalf("no alert raised at A (%v)", err)
 	}
 }

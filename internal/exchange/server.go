@@ -125,7 +125,27 @@ func (x *Exchange) handleMessage(w http.ResponseWriter, r *http.Request) {
 		x.writeRefusal(ctx, w, m, tlsParty, refuse(http.StatusConflict, CodeWrongAgreement, "agreement hash %q is not the agreement in force", m.AgreementHash))
 		return
 	}
-	resp, err := x.process(ctx, ag, m, raw, now)
+	// Checkpoints are signed and cosignatures stored in transactions of
+	// their own, before the message is recorded.
+	var pre *prepared
+	if m.Type == TypeCheckpoint || m.Type == TypeCosignature {
+		f := x.answerCheckpoint
+		if m.Type == TypeCosignature {
+			f = x.answerCosignature
+		}
+		body, detail, err := f(ctx, m)
+		if err != nil {
+			var rf *refusal
+			if !errors.As(err, &rf) {
+				x.log.Error("exchange: witnessing", "request_id", m.RequestID, "from", m.From, "err", err)
+				rf = refuse(http.StatusInternalServerError, CodeInternal, "the request could not be processed")
+			}
+			x.writeRefusal(ctx, w, m, tlsParty, rf)
+			return
+		}
+		pre = &prepared{body: body, detail: detail}
+	}
+	resp, err := x.process(ctx, ag, m, raw, now, pre)
 	if err != nil {
 		var rf *refusal
 		if errors.As(err, &rf) {
@@ -184,6 +204,8 @@ func receivedAction(typ string) string {
 		return audit.ActionDisclosure
 	case TypeNotify:
 		return audit.ActionNotification
+	case TypeCheckpoint, TypeCosignature:
+		return ActionWitness
 	}
 	return audit.ActionSearchReceived
 }
@@ -195,7 +217,13 @@ func (x *Exchange) sign(m *Message) ([]byte, error) { return Sign(m, x.cfg.Ident
 // same signed bytes is refused; a new signature over the same request id
 // and request returns the answer already given (an idempotent retry); the
 // same request id with a different request is refused.
-func (x *Exchange) process(ctx context.Context, ag *agreement.Agreement, m *Message, raw []byte, now time.Time) ([]byte, error) {
+// prepared is an answer computed before process records it.
+type prepared struct {
+	body   any
+	detail json.RawMessage
+}
+
+func (x *Exchange) process(ctx context.Context, ag *agreement.Agreement, m *Message, raw []byte, now time.Time, pre *prepared) ([]byte, error) {
 	var resp []byte
 	sigHash := Hash(raw)
 	rh := requestHash(m)
@@ -270,6 +298,9 @@ func (x *Exchange) process(ctx context.Context, ag *agreement.Agreement, m *Mess
 			}
 			body, result = res, "receipt"
 			entry.Action, entry.Objects, entry.Detail = audit.ActionNotification, objs, detail
+		case TypeCheckpoint, TypeCosignature:
+			body, result = pre.body, m.Type
+			entry.Action, entry.Detail = ActionWitness, pre.detail
 		default:
 			return refuse(http.StatusBadRequest, CodeUnsupportedType, "message type %q", m.Type)
 		}
@@ -277,7 +308,8 @@ func (x *Exchange) process(ctx context.Context, ag *agreement.Agreement, m *Mess
 		if err != nil {
 			return err
 		}
-		respType := map[string]string{TypeSearch: TypeSearchResult, TypeDisclose: TypeDisclosure, TypeNotify: TypeReceipt}[m.Type]
+		respType := map[string]string{TypeSearch: TypeSearchResult, TypeDisclose: TypeDisclosure, TypeNotify: TypeReceipt,
+			TypeCheckpoint: TypeCheckpointResp, TypeCosignature: TypeReceipt}[m.Type]
 		resp, err = x.sign(&Message{Header: Header{RequestID: newID(), InReplyTo: m.RequestID, Type: respType, From: x.self, To: m.From,
 			Purpose: m.Purpose, Time: now.UTC(), AgreementHash: m.AgreementHash}, Body: bb})
 		if err != nil {
