@@ -130,11 +130,11 @@ func newFields(r *rand.Rand, c Class, periodScale float64) *fields {
 			f.bottomY = math.Max(f.bottomY, p.y)
 		}
 	}
-	f.period0 = periodScale * normal(r, 9.2, 0.6)
-	f.pNoise = newSmoothNoise(r, 150, 400)
-	f.pNoiseA = uniform(r, 0.03, 0.07)
-	f.oriNoise = newSmoothNoise(r, 180, 450)
-	f.oriNoisA = uniform(r, 0.03, 0.08)
+	f.period0 = periodScale * normal(r, 9.2, 0.8)
+	f.pNoise = newSmoothNoise(r, 100, 300)
+	f.pNoiseA = uniform(r, 0.06, 0.12)
+	f.oriNoise = newSmoothNoise(r, 90, 250)
+	f.oriNoisA = uniform(r, 0.18, 0.30)
 	for i, n := 0, poisson(r, 1.5); i < n; i++ {
 		a := normal(r, math.Pi/2, 0.35) // mostly across the finger
 		f.creases = append(f.creases, crease{
@@ -149,7 +149,7 @@ func newFields(r *rand.Rand, c Class, periodScale float64) *fields {
 func drawVG(r *rand.Rand) vgCorrection {
 	var g vgCorrection
 	for i := range g {
-		g[i] = normal(r, 0, 0.10)
+		g[i] = normal(r, 0, 0.22)
 	}
 	return g
 }

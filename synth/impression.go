@@ -158,8 +158,8 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 	bgNoise := newSmoothNoise(r, 80, 300)
 	contrast := (150 + 80*(1-bad)) * uniform(r, 0.85, 1)
 	bg := uniform(r, 215, 250)
-	noiseSD := float32(v * (5 + 24*bad))
-	edgeRough := v * (0.35 + 0.7*bad)
+	noiseSD := float32(v * (4 + 18*bad))
+	edgeRough := v * (0.45 + 0.9*bad)
 	var creases []crease
 	for _, c := range m.f.creases {
 		if r.Float64() < 0.8 {

@@ -2,67 +2,162 @@ package synth
 
 import (
 	"fmt"
+	"image"
 	"io"
+	"math"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/fingerprint/fvc"
 )
 
-// Report is what Measure found about a synthetic FVC-style set.
+// Report is what a measurement found about an FVC-style set (fingers ×
+// impressions): the numbers that say whether synthetic impressions behave
+// like real ones under the project's extractor, quality measure and matcher.
 type Report struct {
-	Fingers, Impressions int
-	// Minutiae per impression template: mean and 5th, 50th, 95th
-	// percentiles.
-	MinutiaeMean                    float64
-	MinutiaeP5, MinutiaeP50, MinP95 int
-	// Rates of fingerprint.Compare on the set: FVC protocol and all
-	// cross-finger impostor pairs.
+	// Source names the set and how templates were obtained.
+	Source string
+	Images int
+	// FailedToExtract counts images Extract refused (their comparisons
+	// score 0).
+	FailedToExtract int
+	// Minutiae per template: mean and 5th, 50th, 95th percentiles.
+	MinutiaeMean float64
+	Minutiae     [3]int
+	// Quality is fingerprint.AssessQuality's score: 5th, 25th, 50th,
+	// 75th, 95th percentiles (zero when not measured).
+	Quality [5]int
+	// Rates of fingerprint.Compare with the FVC protocol (genuine: all
+	// pairs of a finger's impressions; impostor: first impressions of
+	// different fingers) and with every cross-finger impostor pair.
 	FVC, All fvc.Rates
-	// Median costs on one core.
-	MasterMS, ImpressionMS, TemplateUS float64
+	// Median wall-clock costs of generation, when the set was generated.
+	MasterMS, ImpressionMS float64
 }
 
-// Measure generates fingers × impressions of seed, takes each impression's
-// template with ImpressionTemplate, and measures minutiae counts, the
-// matcher's error rates with the FVC protocol (genuine: all pairs of a
-// finger's impressions; impostor: first impressions of different fingers)
-// and with all cross-finger pairs, and generation costs.
+// Measure generates fingers × impressions of seed (finger f is
+// NewFinger(FingerSeed(seed, f)), impression i its Impression(i, opt), as
+// WriteFVC writes them), extracts each image with fingerprint.Extract, and
+// measures minutiae counts, fingerprint.AssessQuality and the error rates of
+// fingerprint.Compare.
 func Measure(seed int64, fingers, impressions int, opt ImpressionOptions) Report {
-	rep := Report{Fingers: fingers, Impressions: impressions}
-	var masterT, impT, tmplT []float64
-	items := make([]fvc.Item, 0, fingers*impressions)
-	temps := make([]*fingerprint.Template, 0, fingers*impressions)
-	var counts []int
-	for f := 0; f < fingers; f++ {
-		m := NewFinger(FingerSeed(seed, f))
+	var mu sync.Mutex
+	var masterT, impT []float64
+	ms := make([]*Finger, fingers)
+	parallelFor(fingers, func(f int) error {
 		t0 := time.Now()
-		m.masterMinutiae()
-		masterT = append(masterT, ms(time.Since(t0)))
+		ms[f] = NewFinger(FingerSeed(seed, f))
+		ms[f].master()
+		d := msec(time.Since(t0))
+		mu.Lock()
+		masterT = append(masterT, d)
+		mu.Unlock()
+		return nil
+	})
+	items := fvcItems(fingers, impressions)
+	rep := measure(items, func(k int) (image.Image, *fingerprint.Template, error) {
+		t0 := time.Now()
+		img := ms[k/impressions].Impression(int64(k%impressions+1), opt)
+		d := msec(time.Since(t0))
+		mu.Lock()
+		impT = append(impT, d)
+		mu.Unlock()
+		t, err := fingerprint.Extract(img, fingerprint.ExtractOptions{Resolution: 500})
+		return img, t, err
+	})
+	rep.Source = fmt.Sprintf("synthetic seed %d, %d×%d, extracted", seed, fingers, impressions)
+	rep.MasterMS, rep.ImpressionMS = median(masterT), median(impT)
+	return rep
+}
+
+// MeasureTemplates is Measure with each impression's template taken from
+// ImpressionTemplate instead of extracted from the image: the minutiae the
+// generator put there, with extractor-like errors but without the
+// extractor's own.
+func MeasureTemplates(seed int64, fingers, impressions int, opt ImpressionOptions) Report {
+	ms := make([]*Finger, fingers)
+	parallelFor(fingers, func(f int) error {
+		ms[f] = NewFinger(FingerSeed(seed, f))
+		ms[f].masterMinutiae()
+		return nil
+	})
+	rep := measure(fvcItems(fingers, impressions), func(k int) (image.Image, *fingerprint.Template, error) {
+		return nil, ms[k/impressions].ImpressionTemplate(int64(k%impressions+1), opt), nil
+	})
+	rep.Source = fmt.Sprintf("synthetic seed %d, %d×%d, ImpressionTemplate", seed, fingers, impressions)
+	return rep
+}
+
+// MeasureDir measures the FVC-style image set in dir (files F_I.ext with
+// extension ext, such as ".tif") the way Measure measures a synthetic one.
+func MeasureDir(dir, ext string) (Report, error) {
+	items, err := fvc.Scan(dir, ext)
+	if err != nil {
+		return Report{}, err
+	}
+	rep := measure(items, func(k int) (image.Image, *fingerprint.Template, error) {
+		img, err := fingerprint.LoadImage(items[k].Path)
+		if err != nil {
+			return nil, nil, err
+		}
+		t, err := fingerprint.Extract(img, fingerprint.ExtractOptions{Resolution: 500})
+		return img, t, err
+	})
+	rep.Source = dir
+	return rep, nil
+}
+
+func fvcItems(fingers, impressions int) []fvc.Item {
+	items := make([]fvc.Item, 0, fingers*impressions)
+	for f := 0; f < fingers; f++ {
 		for i := 1; i <= impressions; i++ {
-			if i <= 2 {
-				t1 := time.Now()
-				m.Impression(int64(i), opt)
-				impT = append(impT, ms(time.Since(t1)))
-			}
-			t2 := time.Now()
-			t := m.ImpressionTemplate(int64(i), opt)
-			tmplT = append(tmplT, ms(time.Since(t2))*1000)
 			items = append(items, fvc.Item{Finger: fmt.Sprint(f + 1), Impression: i})
-			temps = append(temps, t)
-			counts = append(counts, len(t.Minutiae))
 		}
 	}
-	sort.Ints(counts)
-	s := 0
-	for _, c := range counts {
-		s += c
+	return items
+}
+
+// measure gets every item's image and template (in parallel) and computes
+// the report. A nil image means quality is not measured.
+func measure(items []fvc.Item, get func(k int) (image.Image, *fingerprint.Template, error)) Report {
+	rep := Report{Images: len(items)}
+	temps := make([]*fingerprint.Template, len(items))
+	quality := make([]int, len(items))
+	var failed int
+	var mu sync.Mutex
+	parallelFor(len(items), func(k int) error {
+		img, t, err := get(k)
+		if img != nil {
+			quality[k] = fingerprint.AssessQuality(img).Score
+		}
+		if err != nil || t == nil {
+			mu.Lock()
+			failed++
+			mu.Unlock()
+			t = &fingerprint.Template{}
+		}
+		temps[k] = t
+		return nil
+	})
+	rep.FailedToExtract = failed
+	counts := make([]int, len(temps))
+	sum := 0
+	for i, t := range temps {
+		counts[i] = len(t.Minutiae)
+		sum += counts[i]
 	}
-	rep.MinutiaeMean = float64(s) / float64(len(counts))
-	rep.MinutiaeP5 = counts[len(counts)*5/100]
-	rep.MinutiaeP50 = counts[len(counts)/2]
-	rep.MinP95 = counts[len(counts)*95/100]
+	if len(counts) == 0 {
+		return rep
+	}
+	rep.MinutiaeMean = float64(sum) / float64(len(counts))
+	sort.Ints(counts)
+	sort.Ints(quality)
+	rep.Minutiae = [3]int{pctl(counts, 5), pctl(counts, 50), pctl(counts, 95)}
+	if quality[len(quality)-1] > 0 {
+		rep.Quality = [5]int{pctl(quality, 5), pctl(quality, 25), pctl(quality, 50), pctl(quality, 75), pctl(quality, 95)}
+	}
 	prepared := make([]*fingerprint.Prepared, len(temps))
 	for i, t := range temps {
 		prepared[i] = fingerprint.Prepare(t)
@@ -78,20 +173,30 @@ func Measure(seed int64, fingers, impressions int, opt ImpressionOptions) Report
 	gen := score(fvc.Genuine(items))
 	rep.FVC = fvc.Compute(gen, score(fvc.ImpostorFVC(items)))
 	rep.All = fvc.Compute(gen, score(fvc.ImpostorAll(items)))
-	rep.MasterMS, rep.ImpressionMS, rep.TemplateUS = median(masterT), median(impT), median(tmplT)
 	return rep
 }
 
-// Write prints the report.
-func (r Report) Write(w io.Writer) {
-	fmt.Fprintf(w, "synthetic set: %d fingers × %d impressions (templates: ImpressionTemplate)\n", r.Fingers, r.Impressions)
-	fmt.Fprintf(w, "minutiae per impression: mean %.1f, p5 %d, median %d, p95 %d\n", r.MinutiaeMean, r.MinutiaeP5, r.MinutiaeP50, r.MinP95)
-	fmt.Fprintf(w, "fingerprint.Compare EER: FVC protocol %.2f %%, all pairs %.2f %% (FMR100 %.2f %%, FMR1000 %.2f %%)\n",
-		100*r.FVC.EER, 100*r.All.EER, 100*r.All.FMR100, 100*r.All.FMR1000)
-	fmt.Fprintf(w, "median cost per core: master %.0f ms, impression image %.1f ms, impression template %.0f µs\n", r.MasterMS, r.ImpressionMS, r.TemplateUS)
+// pctl returns the p-th percentile (nearest rank) of sorted x.
+func pctl(x []int, p int) int {
+	i := int(math.Ceil(float64(p)/100*float64(len(x)))) - 1
+	return x[max(0, min(i, len(x)-1))]
 }
 
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+// Write prints the report as a few lines of text.
+func (r Report) Write(w io.Writer) {
+	fmt.Fprintf(w, "%s: %d images, %d failed to extract\n", r.Source, r.Images, r.FailedToExtract)
+	fmt.Fprintf(w, "  EER: FVC protocol %.2f %%, all pairs %.2f %% (FMR100 %.2f %%, FMR1000 %.2f %%)\n",
+		100*r.FVC.EER, 100*r.All.EER, 100*r.All.FMR100, 100*r.All.FMR1000)
+	fmt.Fprintf(w, "  minutiae per image: mean %.1f, p5 %d, median %d, p95 %d\n", r.MinutiaeMean, r.Minutiae[0], r.Minutiae[1], r.Minutiae[2])
+	if r.Quality != [5]int{} {
+		fmt.Fprintf(w, "  quality (AssessQuality) p5/p25/p50/p75/p95: %d/%d/%d/%d/%d\n", r.Quality[0], r.Quality[1], r.Quality[2], r.Quality[3], r.Quality[4])
+	}
+	if r.MasterMS > 0 {
+		fmt.Fprintf(w, "  median wall time: master %.0f ms, impression image %.1f ms\n", r.MasterMS, r.ImpressionMS)
+	}
+}
+
+func msec(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func median(x []float64) float64 {
 	if len(x) == 0 {

@@ -10,7 +10,7 @@ import (
 // each other and not other fingers under the project's matcher, and that
 // minutiae counts are those of real plain impressions.
 func TestImpressionTemplatesMatch(t *testing.T) {
-	r := Measure(21, 8, 3, ImpressionOptions{})
+	r := MeasureTemplates(21, 8, 3, ImpressionOptions{})
 	r.Write(testWriter{t})
 	if r.MinutiaeMean < 20 || r.MinutiaeMean > 80 {
 		t.Errorf("mean minutiae per impression %.1f, want 20–80", r.MinutiaeMean)
@@ -83,3 +83,31 @@ func TestTemplates(t *testing.T) {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// TestMeasureExtracted runs the realism measurement on a small set through
+// the project's extractor: synthetic images must extract, carry a
+// realistic number of minutiae and separate mates from non-mates.
+func TestMeasureExtracted(t *testing.T) {
+	r := Measure(33, 4, 3, ImpressionOptions{})
+	r.Write(testWriter{t})
+	if r.FailedToExtract > 0 {
+		t.Errorf("%d of %d synthetic images failed to extract", r.FailedToExtract, r.Images)
+	}
+	if r.MinutiaeMean < 15 || r.MinutiaeMean > 100 {
+		t.Errorf("mean minutiae per image %.1f", r.MinutiaeMean)
+	}
+	if r.All.EER > 0.25 {
+		t.Errorf("EER %.3f: mates do not score above non-mates", r.All.EER)
+	}
+	if r.Quality[2] < 20 {
+		t.Errorf("median quality %d", r.Quality[2])
+	}
+	dir := t.TempDir()
+	if _, err := WriteFVC(dir, 2, 2, 33, ImpressionOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := MeasureDir(dir, ".png")
+	if err != nil || d.Images != 4 {
+		t.Fatalf("MeasureDir: %+v, %v", d, err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bixproject/bix/fingerprint"
+	"github.com/bixproject/bix/internal/shareddata"
 	"github.com/bixproject/bix/synth"
 )
 
@@ -80,10 +81,41 @@ func benchSynth(ctx context.Context, env *cliEnv, args []string) error {
 	fingers := fs.Int("fingers", 100, "fingers")
 	imps := fs.Int("impressions", 8, "impressions per finger")
 	seed := fs.Int64("seed", 1, "seed")
+	truth := fs.Bool("truth", false, "use the generator's own minutiae (ImpressionTemplate) instead of extracting the images")
+	withFVC := fs.Bool("fvc", true, "measure FVC2002 DB1-4_B the same way when the shared data is present")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	synth.Measure(*seed, *fingers, *imps, synth.ImpressionOptions{}).Write(env.stdout)
+	var syn synth.Report
+	if *truth {
+		syn = synth.MeasureTemplates(*seed, *fingers, *imps, synth.ImpressionOptions{})
+	} else {
+		syn = synth.Measure(*seed, *fingers, *imps, synth.ImpressionOptions{})
+	}
+	syn.Write(env.stdout)
+	if !*withFVC {
+		return nil
+	}
+	var sum float64
+	var n int
+	for _, db := range []string{"DB1_B", "DB2_B", "DB3_B", "DB4_B"} {
+		dir, ok := shareddata.Path("fingerprints", "fvc2002-b", db)
+		if !ok {
+			fmt.Fprintf(env.stdout, "FVC2002 %s not present (shared data fingerprints/fvc2002-b); no comparison\n", db)
+			continue
+		}
+		r, err := synth.MeasureDir(dir, ".tif")
+		if err != nil {
+			return err
+		}
+		r.Write(env.stdout)
+		sum += r.All.EER
+		n++
+	}
+	if n > 0 {
+		mean := sum / float64(n)
+		fmt.Fprintf(env.stdout, "synthetic EER (all pairs) / mean FVC2002 EER (all pairs, %d sets): %.2f %% / %.2f %% = %.2f× (target 0.5×–3×)\n", n, 100*syn.All.EER, 100*mean, syn.All.EER/mean)
+	}
 	return nil
 }
 
