@@ -286,7 +286,17 @@ func Run(ctx context.Context, p *Pair, sc Scenario) (*Summary, error) {
 		sum.check("replayed request refused", exchange.CodeReplay, c, "")
 	}
 
-	// 8. Both logs verify and the exchange is in both.
+	// 8. Each node witnesses the other's audit log (checkpoint, cosignature).
+	for _, pr := range [][2]*Party{{p.A, p.B}, {p.B, p.A}} {
+		size, err := pr[0].Exchange.WitnessPartner(ctx, pr[1].Spec.ID)
+		got := "cosigned"
+		if err != nil {
+			got = err.Error()
+		}
+		sum.check(pr[0].Spec.ID+" witnessed "+pr[1].Spec.ID+"'s audit log", "cosigned", got, fmt.Sprintf("checkpoint of %d entries", size))
+	}
+
+	// 9. Both logs verify and the exchange is in both.
 	for _, party := range []*Party{p.A, p.B} {
 		s, err := party.Node.AuditLog().VerifySummary(ctx)
 		got := "verifies"
