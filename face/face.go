@@ -2,8 +2,8 @@
 // and searches sets of them, in pure Go.
 //
 // The pipeline: decode (JPEG/PNG) → BlazeFace detection (256×256 input, six
-// keypoints) → least-squares similarity alignment of the eyes, nose and
-// mouth to dlib's mean-face template, 150×150 chip with padding 0.25 →
+// keypoints) → least-squares similarity alignment of the eyes and mouth to
+// dlib's mean-face template, 150×150 chip with padding 0.25 →
 // dlib ResNet 128-D descriptor → L2 normalisation. Models come from the
 // cache directory filled by "bix models pull" (package face/models).
 package face
