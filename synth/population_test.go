@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/bixproject/bix/ansinist"
 )
 
 func TestPopulation(t *testing.T) {
@@ -130,5 +132,36 @@ func TestWritePopulation(t *testing.T) {
 	}
 	if _, err := WritePopulation(dir, pop, []int{11}, ImpressionOptions{}); err == nil {
 		t.Error("finger position 11 accepted")
+	}
+}
+
+func TestTransactions(t *testing.T) {
+	dir := t.TempDir()
+	pop := NewPopulation(PopulationSpec{Seed: 2, Size: 1, MaxEncounters: 1})
+	n, err := WriteTransactions(dir, pop, []int{2, 7}, ImpressionOptions{Width: 160, Height: 200})
+	if err != nil || n != 1 {
+		t.Fatalf("WriteTransactions: %d, %v", n, err)
+	}
+	p := pop.Persons[0]
+	raw, err := os.ReadFile(filepath.Join(dir, p.Encounters[0].ID+".an2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := ansinist.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := tx.Validate(); len(v) > 0 {
+		t.Errorf("violations: %v", v)
+	}
+	b := tx.Biographics()
+	if b.Surname != p.FamilyName || b.Sex != p.Sex || b.BirthDate != p.BirthDate.Format("2006-01-02") {
+		t.Errorf("biographics %+v, person %+v", b, p)
+	}
+	if got := len(tx.RecordsOfType(14)); got != 2 {
+		t.Errorf("%d Type-14 records, want 2", got)
+	}
+	if _, err := Transaction(p, p.Encounters[0], []int{0}, ImpressionOptions{}); err == nil {
+		t.Error("finger position 0 accepted")
 	}
 }

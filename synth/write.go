@@ -103,7 +103,7 @@ type PopulationFile struct {
 // images/<encounter id>_<position>.png. It returns the number of images.
 func WritePopulation(dir string, pop *Population, positions []int, opt ImpressionOptions) (int, error) {
 	if positions == nil {
-		positions = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+		positions = allPositions
 	}
 	for _, p := range positions {
 		if p < 1 || p > 10 {

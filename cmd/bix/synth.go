@@ -155,6 +155,7 @@ func synthPopulation(ctx context.Context, env *cliEnv, args []string) error {
 	agencyB := fs.String("agency-b", "COL", "agency (and country) code of B")
 	positions := fs.String("fingers", "2,7", "finger positions to render per encounter (1-10, comma-separated; \"none\" for none)")
 	out := fs.String("o", "", "output directory")
+	an2 := fs.Bool("an2", false, "also write one ANSI/NIST-ITL transaction per encounter (transactions/<encounter>.an2)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -180,7 +181,7 @@ func synthPopulation(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "%s: %d persons, %d images in %s (%.1fs)\n", *agency, len(pop.Persons), k, *out, time.Since(start).Seconds())
-		return nil
+		return writeTransactions(env, *an2, filepath.Join(*out, "transactions"), pop, pos)
 	}
 	a, b, links := synth.TwoAgencies(synth.TwoAgencySpec{Seed: *seed, A: synth.PopulationSpec{Size: *n, Agency: *agency},
 		B: synth.PopulationSpec{Size: *nb, Agency: *agencyB}, Overlap: *overlap, Protected: *protected, Watchlisted: *watch})
@@ -191,9 +192,26 @@ func synthPopulation(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.stdout, "%s: %d persons, %d images in %s\n", p.Spec.Agency, len(p.Persons), k, dir)
+		if err := writeTransactions(env, *an2, filepath.Join(dir, "transactions"), p, pos); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(env.stdout, "%d persons in both (%.1fs)\n", len(links), time.Since(start).Seconds())
 	return synth.WriteLinks(filepath.Join(*out, "links.json"), links)
+}
+
+// writeTransactions writes pop's encounters as ANSI/NIST-ITL transactions
+// when on is set.
+func writeTransactions(env *cliEnv, on bool, dir string, pop *synth.Population, pos []int) error {
+	if !on {
+		return nil
+	}
+	k, err := synth.WriteTransactions(dir, pop, pos, synth.ImpressionOptions{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "%s: %d ANSI/NIST-ITL transactions in %s\n", pop.Spec.Agency, k, dir)
+	return nil
 }
 
 func synthSheet(ctx context.Context, env *cliEnv, args []string) error {
