@@ -212,7 +212,7 @@ func (n *Node) Threshold(k int) float64 {
 	}
 	n.thMu.Lock()
 	if n.impostor == nil || persons >= 2*n.calibrated {
-		n.impostor = n.gal.ImpostorScores(1, 4000, uint64(persons))
+		n.impostor = n.gal.ImpostorScores(1, 1000, uint64(persons))
 		n.calibrated = persons
 	}
 	imp := n.impostor
