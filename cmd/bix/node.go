@@ -734,6 +734,9 @@ func benchIdentify(ctx context.Context, env *cliEnv, args []string) error {
 		fmt.Fprintln(env.stdout, "  rank-1 agreement with exhaustive search: not measured (-no-reference)")
 	}
 	fmt.Fprintf(env.stdout, "  rank 1 is the probe's true mate: %.2f%%\n", 100*r.Rank1Mate)
+	if r.ExhaustiveP50ms1 > 0 {
+		fmt.Fprintf(env.stdout, "  baseline: exhaustive one-finger search p50 %.1f ms on the same cores\n", r.ExhaustiveP50ms1)
+	}
 	fmt.Fprintf(env.stdout, "  load %.1f s, %.0f bytes per template in memory (write %.1f s)\n", r.LoadS, r.BytesPerTemplate, r.WriteS)
 	fmt.Fprintf(env.stdout, "  highest score between identities made from one master: %.3f\n", r.SameMasterMax)
 	return nil

@@ -264,6 +264,17 @@ func (g *Gallery) Merge(from, into string) {
 	g.live--
 }
 
+// SetWorkers sets the number of goroutines searches use
+// (runtime.GOMAXPROCS when workers <= 0).
+func (g *Gallery) SetWorkers(workers int) {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	g.mu.Lock()
+	g.workers = workers
+	g.mu.Unlock()
+}
+
 // Len returns the number of templates in the gallery.
 func (g *Gallery) Len() int {
 	g.mu.RLock()

@@ -70,11 +70,15 @@ type BenchReport struct {
 	// identities made from the same master finger (a check that the
 	// warps make them distinct identities; compare fingerprint.DefaultThreshold).
 	SameMasterMax float64 `json:"same_master_impostor_max"`
-	Shortlist     int     `json:"shortlist"`
-	Workers       int     `json:"workers"`
-	Probes1       int     `json:"probes_1finger"`
-	Probes10      int     `json:"probes_10finger"`
-	Masters       int     `json:"masters"`
+	// ExhaustiveP50ms1 is the baseline: the p50 latency of up to ten of the
+	// one-finger probes searched exhaustively on the same cores (0 when
+	// not measured).
+	ExhaustiveP50ms1 float64 `json:"exhaustive_p50_ms_1finger,omitempty"`
+	Shortlist        int     `json:"shortlist"`
+	Workers          int     `json:"workers"`
+	Probes1          int     `json:"probes_1finger"`
+	Probes10         int     `json:"probes_10finger"`
+	Masters          int     `json:"masters"`
 }
 
 // benchWarp is identity i's deformation of a master finger: an optional
@@ -454,6 +458,22 @@ func RunIdentifyBench(ctx context.Context, cfg BenchConfig) (*BenchReport, error
 			return nil, err
 		}
 		logf("exhaustive reference gallery prepared in %.1fs", time.Since(start).Seconds())
+		// Baseline: exhaustive one-finger latency on the same cores.
+		ref.SetWorkers(cfg.Workers)
+		prev := runtime.GOMAXPROCS(cfg.Workers)
+		var base []float64
+		for _, pr := range probes[:min(10, cfg.Probes1)] {
+			t0 := time.Now()
+			if _, err := ref.Identify(ctx, pr.samples, gallery.Options{MaxCandidates: 10}); err != nil {
+				runtime.GOMAXPROCS(prev)
+				return nil, err
+			}
+			base = append(base, float64(time.Since(t0).Microseconds())/1000)
+		}
+		runtime.GOMAXPROCS(prev)
+		ref.SetWorkers(runtime.GOMAXPROCS(0))
+		rep.ExhaustiveP50ms1 = percentile(base, 0.5)
+		logf("exhaustive one-finger p50 %.1f ms on %d cores", rep.ExhaustiveP50ms1, cfg.Workers)
 		agree1, agree10 := 0, 0
 		for k, pr := range probes {
 			c, err := ref.Identify(ctx, pr.samples, gallery.Options{MaxCandidates: 1})
