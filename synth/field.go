@@ -78,7 +78,7 @@ func newFields(r *rand.Rand, c Class, periodScale float64) *fields {
 	f := &fields{class: c}
 	f.cx = masterWidth/2 + normal(r, 0, 6)
 	f.cy = masterHeight*0.46 + normal(r, 0, 8)
-	f.a = uniform(r, 118, 150)
+	f.a = uniform(r, 108, 140)
 	f.b1 = uniform(r, 165, 215)
 	f.b2 = uniform(r, 260, 320)
 	f.rot = normal(r, 0, 0.10)

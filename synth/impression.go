@@ -55,9 +55,9 @@ type geometry struct {
 func newGeometry(r *rand.Rand, f *fields, w, h int, v float64) *geometry {
 	g := &geometry{w: float64(w), h: float64(h)}
 	g.icx, g.icy = float64(w)/2, float64(h)/2
-	g.mcx = f.cx + v*normal(r, 0, 35)
-	g.mcy = f.cy + 15 + v*normal(r, 0, 40)
-	rot := v * normal(r, 0, 0.16)
+	g.mcx = f.cx + v*normal(r, 0, 45)
+	g.mcy = f.cy + 15 + v*normal(r, 0, 50)
+	rot := v * normal(r, 0, 0.22)
 	g.sinR, g.cosR = math.Sincos(rot)
 	g.ccx = g.icx + v*normal(r, 0, 20)
 	g.ccy = g.icy + v*normal(r, 0, 25)
@@ -158,7 +158,7 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 	bgNoise := newSmoothNoise(r, 80, 300)
 	contrast := (150 + 80*(1-bad)) * uniform(r, 0.85, 1)
 	bg := uniform(r, 215, 250)
-	noiseSD := float32(v * (4 + 18*bad))
+	noiseSD := float32(v * (5 + 22*bad))
 	edgeRough := v * (0.45 + 0.9*bad)
 	var creases []crease
 	for _, c := range m.f.creases {

@@ -154,7 +154,7 @@ func TestImpression(t *testing.T) {
 			// valleys the rest.
 			minDark := n / 12
 			if tc.opt.Dryness > 0.5 {
-				minDark = n / 25
+				minDark = n / 40
 			}
 			if dark < minDark || light < n/5 {
 				t.Errorf("%d dark and %d light pixels of %d", dark, light, n)
