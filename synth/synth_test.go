@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bixproject/bix/fingerprint"
+	"github.com/bixproject/bix/wsq"
 )
 
 func TestClassFrequencies(t *testing.T) {
@@ -165,7 +166,7 @@ func TestImpression(t *testing.T) {
 
 func TestWriteFVCAndSheet(t *testing.T) {
 	dir := t.TempDir()
-	n, err := WriteFVC(dir, 2, 2, 5, ImpressionOptions{Width: 200, Height: 220})
+	n, err := WriteFVC(dir, 2, 2, 5, ImpressionOptions{Width: 200, Height: 220}, "")
 	if err != nil || n != 4 {
 		t.Fatalf("WriteFVC: %d, %v", n, err)
 	}
@@ -173,6 +174,21 @@ func TestWriteFVCAndSheet(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
+	}
+	if n, err := WriteFVC(dir, 1, 1, 5, ImpressionOptions{Width: 200, Height: 220}, "wsq"); err != nil || n != 1 {
+		t.Fatalf("WriteFVC wsq: %d, %v", n, err)
+	}
+	f, err := os.Open(filepath.Join(dir, "1_1.wsq"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := wsq.Decode(f)
+	f.Close()
+	if err != nil || img.Bounds().Dx() != 200 {
+		t.Fatalf("decoding the WSQ file: %v", err)
+	}
+	if _, err := WriteFVC(dir, 1, 1, 5, ImpressionOptions{}, "gif"); err == nil {
+		t.Error("format gif accepted")
 	}
 	s := Sheet(5, 1, 1)
 	if s.Bounds().Dx() < masterWidth || s.Bounds().Dy() < masterHeight/2 {

@@ -103,7 +103,7 @@ func TestMeasureExtracted(t *testing.T) {
 		t.Errorf("median quality %d", r.Quality[2])
 	}
 	dir := t.TempDir()
-	if _, err := WriteFVC(dir, 2, 2, 33, ImpressionOptions{}); err != nil {
+	if _, err := WriteFVC(dir, 2, 2, 33, ImpressionOptions{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	d, err := MeasureDir(dir, ".png")

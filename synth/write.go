@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+
+	"github.com/bixproject/bix/wsq"
 )
 
 // parallelFor runs f(0) … f(n-1) on GOMAXPROCS goroutines and returns the
@@ -53,13 +56,23 @@ func parallelFor(n int, f func(i int) error) error {
 // with seed.
 func FingerSeed(seed int64, i int) int64 { return SubSeed(seed, uint64(i)) }
 
-// WriteFVC writes fingers × impressions PNG images into dir named as in the
-// FVC competitions, F_I.png with F and I counted from 1 (finger F is
-// NewFinger(FingerSeed(seed, F-1)), impression I is its Impression(I, opt)),
-// and returns the number of files written.
-func WriteFVC(dir string, fingers, impressions int, seed int64, opt ImpressionOptions) (int, error) {
+// WriteFVC writes fingers × impressions images into dir named as in the
+// FVC competitions, F_I.png (or F_I.wsq when format is "wsq") with F and I
+// counted from 1 (finger F is NewFinger(FingerSeed(seed, F-1)), impression
+// I is its Impression(I, opt)), and returns the number of files written.
+// Format is "png" (or empty) or "wsq" (FBI WSQ at wsq.DefaultBitrate).
+func WriteFVC(dir string, fingers, impressions int, seed int64, opt ImpressionOptions, format string) (int, error) {
 	if fingers < 0 || impressions < 0 {
 		return 0, fmt.Errorf("synth: negative count (fingers %d, impressions %d)", fingers, impressions)
+	}
+	write := writePNG
+	switch format {
+	case "", "png":
+		format = "png"
+	case "wsq":
+		write = writeWSQ
+	default:
+		return 0, fmt.Errorf("synth: image format %q (want png or wsq)", format)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
@@ -67,14 +80,22 @@ func WriteFVC(dir string, fingers, impressions int, seed int64, opt ImpressionOp
 	err := parallelFor(fingers, func(f int) error {
 		m := NewFinger(FingerSeed(seed, f))
 		for i := 0; i < impressions; i++ {
-			name := filepath.Join(dir, fmt.Sprintf("%d_%d.png", f+1, i+1))
-			if err := writePNG(name, m.Impression(int64(i+1), opt)); err != nil {
+			name := filepath.Join(dir, fmt.Sprintf("%d_%d.%s", f+1, i+1, format))
+			if err := write(name, m.Impression(int64(i+1), opt)); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
 	return fingers * impressions, err
+}
+
+func writeWSQ(name string, img image.Image) error {
+	var buf bytes.Buffer
+	if err := wsq.Encode(&buf, img, 0); err != nil {
+		return fmt.Errorf("synth: encoding %s: %w", name, err)
+	}
+	return os.WriteFile(name, buf.Bytes(), 0o644)
 }
 
 func writePNG(name string, img image.Image) error {

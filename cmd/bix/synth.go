@@ -125,17 +125,18 @@ func synthFingerprints(ctx context.Context, env *cliEnv, args []string) error {
 	imps := fs.Int("impressions", 8, "impressions per finger")
 	seed := fs.Int64("seed", 1, "seed")
 	out := fs.String("o", "", "output directory (FVC-style F_I.png files)")
-	w := fs.Int("width", 0, "image width in pixels (default 400)")
-	h := fs.Int("height", 0, "image height in pixels (default 448)")
+	w := fs.Int("width", 0, "image width in pixels (default 388)")
+	h := fs.Int("height", 0, "image height in pixels (default 374)")
+	format := fs.String("format", "png", "image format: png or wsq")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *out == "" || *fingers < 1 || *imps < 1 {
-		fmt.Fprintln(env.stderr, "usage: bix synth fingerprints -fingers N -impressions K -seed S -o DIR")
+		fmt.Fprintln(env.stderr, "usage: bix synth fingerprints -fingers N -impressions K -seed S [-format png|wsq] -o DIR")
 		return errUsage
 	}
 	start := time.Now()
-	n, err := synth.WriteFVC(*out, *fingers, *imps, *seed, synth.ImpressionOptions{Width: *w, Height: *h})
+	n, err := synth.WriteFVC(*out, *fingers, *imps, *seed, synth.ImpressionOptions{Width: *w, Height: *h}, *format)
 	if err != nil {
 		return err
 	}
