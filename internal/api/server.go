@@ -80,6 +80,7 @@ func NewServer(n *node.Node, logger *slog.Logger) *Server {
 	s.handle("POST /v1/tasks/{id}/decision", true, s.decide)
 	s.handle("GET /v1/users", true, s.users)
 	s.handle("POST /v1/users", true, s.addUser)
+	s.console() // console.go: the web console and its routes
 	return s
 }
 

@@ -1,0 +1,460 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"image"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/bixproject/bix/fingerprint"
+	"github.com/bixproject/bix/internal/audit"
+	"github.com/bixproject/bix/internal/node"
+	"github.com/bixproject/bix/internal/store"
+)
+
+// FingerView is one finger template as the console draws it: the image
+// size and the minutiae, with the sample's quality.
+type FingerView struct {
+	Position   int           `json:"position"`
+	Width      int           `json:"width"`
+	Height     int           `json:"height"`
+	Resolution int           `json:"resolution"`
+	Quality    int           `json:"quality"`
+	Minutiae   []MinutiaView `json:"minutiae"`
+}
+
+// MinutiaView is one minutia: pixels (origin top-left, y down), direction
+// in radians counter-clockwise from the x axis, kind ending, bifurcation or
+// other.
+type MinutiaView struct {
+	X     int     `json:"x"`
+	Y     int     `json:"y"`
+	Angle float64 `json:"angle"`
+	Kind  string  `json:"kind"`
+}
+
+// FingerComparison is the probe's finger at one position against the
+// candidate's: the candidate's template, the comparison score and the
+// paired minutiae (indices into the probe's and the candidate's minutiae,
+// from fingerprint.Pairs).
+type FingerComparison struct {
+	Position  int                `json:"position"`
+	Score     float64            `json:"score"`
+	Candidate *FingerView        `json:"candidate"`
+	Pairs     []fingerprint.Pair `json:"pairs"`
+}
+
+// ConsoleCandidate is one candidate of a task with its per-finger
+// comparisons.
+type ConsoleCandidate struct {
+	PersonID string             `json:"person_id"`
+	Score    float64            `json:"score"`
+	Rank     int                `json:"rank"`
+	Fingers  []FingerComparison `json:"fingers"`
+}
+
+// ConsoleTask is GET /v1/console/tasks/{id}: the task, the probe
+// encounter's fingers and each candidate's fingers at the same positions
+// with the minutiae that pair.
+type ConsoleTask struct {
+	Task       *node.TaskView     `json:"task"`
+	Probe      []*FingerView      `json:"probe"`
+	Candidates []ConsoleCandidate `json:"candidates"`
+}
+
+// consoleTask serves the examiner's side-by-side view. Only examiners and
+// supervisors see minutiae; the task itself is read through the node, which
+// checks the role and logs nothing more than GET /v1/tasks/{id} does.
+func (s *Server) consoleTask(w http.ResponseWriter, r *http.Request, a node.Actor) error {
+	if a.Role != node.RoleExaminer && a.Role != node.RoleSupervisor {
+		return fmt.Errorf("%w: role %s may not view minutiae", node.ErrForbidden, a.Role)
+	}
+	ctx := r.Context()
+	t, err := s.n.Task(ctx, a, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	// The probe encounter's templates are the provisional identity's until
+	// a decision of "same" moves them to the candidate.
+	owners := []string{t.PersonID}
+	for _, c := range t.Candidates {
+		owners = append(owners, c.PersonID)
+	}
+	probe := map[int]*fingerprint.Template{}
+	out := &ConsoleTask{Task: t, Probe: []*FingerView{}, Candidates: []ConsoleCandidate{}}
+	for _, id := range owners {
+		ts, err := s.fingerTemplates(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, st := range ts {
+			if st.EncounterID == t.EncounterID && probe[st.pos] == nil {
+				probe[st.pos] = st.t
+				out.Probe = append(out.Probe, fingerView(st.t, st.pos))
+			}
+		}
+	}
+	for _, c := range t.Candidates {
+		ts, err := s.fingerTemplates(ctx, c.PersonID)
+		if err != nil {
+			return err
+		}
+		cc := ConsoleCandidate{PersonID: c.PersonID, Score: c.Score, Rank: c.Rank, Fingers: []FingerComparison{}}
+		for _, sc := range c.Scores {
+			p := probe[sc.Position]
+			if p == nil {
+				continue
+			}
+			// The candidate's best impression of that finger by the matcher.
+			var best *fingerprint.Template
+			bestScore := -1.0
+			for _, st := range ts {
+				if st.pos != sc.Position || st.EncounterID == t.EncounterID {
+					continue
+				}
+				if s := fingerprint.Compare(p, st.t); s > bestScore {
+					best, bestScore = st.t, s
+				}
+			}
+			if best == nil {
+				continue
+			}
+			cc.Fingers = append(cc.Fingers, FingerComparison{Position: sc.Position, Score: sc.Score,
+				Candidate: fingerView(best, sc.Position), Pairs: fingerprint.Pairs(p, best)})
+		}
+		out.Candidates = append(out.Candidates, cc)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+type storedFinger struct {
+	EncounterID string
+	pos         int
+	t           *fingerprint.Template
+}
+
+// fingerTemplates decodes a person's stored finger templates.
+func (s *Server) fingerTemplates(ctx context.Context, personID string) ([]storedFinger, error) {
+	ts, err := s.n.Store().PersonTemplates(ctx, personID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var out []storedFinger
+	for _, st := range ts {
+		if st.Modality != "finger" {
+			continue
+		}
+		rec, err := fingerprint.DecodeISO(st.Data)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", st.ID, err)
+		}
+		ft, err := rec.Template(0)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", st.ID, err)
+		}
+		out = append(out, storedFinger{EncounterID: st.EncounterID, pos: st.Position, t: ft})
+	}
+	return out, nil
+}
+
+func fingerView(t *fingerprint.Template, pos int) *FingerView {
+	v := &FingerView{Position: pos, Width: t.Width, Height: t.Height, Resolution: t.Resolution, Quality: t.Quality, Minutiae: make([]MinutiaView, len(t.Minutiae))}
+	for i, m := range t.Minutiae {
+		kind := "other"
+		switch m.Kind {
+		case fingerprint.KindEnding:
+			kind = "ending"
+		case fingerprint.KindBifurcation:
+			kind = "bifurcation"
+		}
+		v.Minutiae[i] = MinutiaView{X: m.X, Y: m.Y, Angle: m.Angle, Kind: kind}
+	}
+	return v
+}
+
+// AuditEntry is one audit log entry with its index.
+type AuditEntry struct {
+	Index int64       `json:"index"`
+	Entry audit.Entry `json:"entry"`
+}
+
+// AuditEntries is GET /v1/audit/entries: entries [start, start+count) of a
+// log of size Size.
+type AuditEntries struct {
+	Size    int64        `json:"size"`
+	Start   int64        `json:"start"`
+	Entries []AuditEntry `json:"entries"`
+}
+
+// maxAuditPage caps count on GET /v1/audit/entries.
+const maxAuditPage = 500
+
+// auditRead checks that a may read the audit log.
+func auditRead(a node.Actor) error {
+	if !audit.CanRead(string(a.Role)) {
+		return fmt.Errorf("%w: %v", node.ErrForbidden, audit.ErrForbidden)
+	}
+	return nil
+}
+
+// auditEntries serves a page of entries, newest last; without start the
+// last count entries (count defaults to 50).
+func (s *Server) auditEntries(w http.ResponseWriter, r *http.Request, a node.Actor) error {
+	if err := auditRead(a); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	l := s.n.AuditLog()
+	size, err := l.Size(ctx)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	count := int64(50)
+	if v := q.Get("count"); v != "" {
+		if count, err = strconv.ParseInt(v, 10, 64); err != nil || count < 1 || count > maxAuditPage {
+			return badParam("count", v, "an integer from 1 to "+strconv.Itoa(maxAuditPage))
+		}
+	}
+	start := max(size-count, 0)
+	if v := q.Get("start"); v != "" {
+		if start, err = strconv.ParseInt(v, 10, 64); err != nil || start < 0 {
+			return badParam("start", v, "a non-negative integer")
+		}
+	}
+	end := min(start+count, size)
+	out := AuditEntries{Size: size, Start: start, Entries: []AuditEntry{}}
+	if start < end {
+		es, err := l.Entries(ctx, string(a.Role), start, end)
+		if err != nil {
+			return err
+		}
+		for _, e := range es {
+			out.Entries = append(out.Entries, AuditEntry{Index: e.Index, Entry: e.Entry})
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// CheckpointSignature is one signature line of a signed checkpoint: the
+// log's own signature or a partner witness's cosignature.
+type CheckpointSignature struct {
+	Name    string `json:"name"`
+	KeyHash string `json:"key_hash"`
+	Witness bool   `json:"witness"`
+}
+
+// AuditCheckpoint is GET /v1/audit/checkpoint: the latest signed
+// checkpoint (C2SP tlog-checkpoint) with its signatures, and the result of
+// recomputing the whole log against every stored checkpoint.
+type AuditCheckpoint struct {
+	Origin     string                `json:"origin"`
+	Size       int64                 `json:"size"`
+	Checkpoint string                `json:"checkpoint"`
+	Signatures []CheckpointSignature `json:"signatures"`
+	LogSize    int64                 `json:"log_size"`
+	Verified   bool                  `json:"verified"`
+	VerifyErr  string                `json:"verify_error,omitempty"`
+	// SignaturesChecked says whether Verified included the checkpoints'
+	// signatures (the node knows its public key).
+	SignaturesChecked bool   `json:"signatures_checked"`
+	Root              string `json:"root"`
+	Checkpoints       int    `json:"checkpoints"`
+}
+
+func (s *Server) auditCheckpoint(w http.ResponseWriter, r *http.Request, a node.Actor) error {
+	if err := auditRead(a); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	l := s.n.AuditLog()
+	out := AuditCheckpoint{Origin: l.Origin(), Signatures: []CheckpointSignature{}}
+	signed, err := l.LatestCheckpoint(ctx)
+	if err != nil {
+		return err
+	}
+	if signed != nil {
+		cp, err := parseCheckpoint(signed)
+		if err != nil {
+			return err
+		}
+		out.Size, out.Checkpoint, out.Signatures = cp.size, string(signed), cp.sigs
+	}
+	sum, err := l.VerifySummary(ctx)
+	out.Verified = err == nil
+	if err != nil {
+		out.VerifyErr = err.Error()
+	} else {
+		out.LogSize, out.SignaturesChecked, out.Root, out.Checkpoints = sum.Size, sum.Signed, sum.Root.String(), sum.Checkpoints
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// AuditProof is GET /v1/audit/proofs/{index}: the entry's inclusion proof
+// in the latest checkpoint, and whether the proof's hashes lead from the
+// entry to the checkpoint's root hash (checked by the node; `bix audit
+// check` checks it offline with the log's public key).
+type AuditProof struct {
+	*audit.InclusionProof
+	Entry   audit.Entry `json:"entry"`
+	Root    string      `json:"root"`
+	ProofOK bool        `json:"proof_ok"`
+	Error   string      `json:"proof_error,omitempty"`
+}
+
+func (s *Server) auditProof(w http.ResponseWriter, r *http.Request, a node.Actor) error {
+	if err := auditRead(a); err != nil {
+		return err
+	}
+	v := r.PathValue("index")
+	index, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || index < 0 {
+		return fmt.Errorf("%w: entry index %q: want a non-negative integer", errBadRequest, v)
+	}
+	p, err := s.n.AuditLog().ProveInclusion(r.Context(), index)
+	if err != nil {
+		if errors.Is(err, audit.ErrNoEntry) {
+			return fmt.Errorf("%w: %v", node.ErrNotFound, err)
+		}
+		return err
+	}
+	out := AuditProof{InclusionProof: p}
+	if out.Entry, err = audit.ParseEntry([]byte(p.Body)); err != nil {
+		return err
+	}
+	cp, err := parseCheckpoint([]byte(p.Checkpoint))
+	if err == nil && cp.size != p.Size {
+		err = fmt.Errorf("proof size %d, checkpoint size %d", p.Size, cp.size)
+	}
+	if err == nil {
+		out.Root = cp.root.String()
+		err = tlog.CheckRecord(p.Proof, p.Size, cp.root, p.Index, tlog.RecordHash([]byte(p.Body)))
+	}
+	out.ProofOK = err == nil
+	if err != nil {
+		out.Error = err.Error()
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+type checkpointText struct {
+	origin string
+	size   int64
+	root   tlog.Hash
+	sigs   []CheckpointSignature
+}
+
+// parseCheckpoint reads a signed checkpoint's body (origin, size, root hash;
+// https://c2sp.org/tlog-checkpoint) and its signature lines ("— name
+// base64(keyhash‖sig)", https://c2sp.org/signed-note) without verifying
+// the signatures; signatures other than the first are witnesses'.
+func parseCheckpoint(b []byte) (*checkpointText, error) {
+	body, sigs, ok := bytes.Cut(b, []byte("\n\n"))
+	if !ok {
+		return nil, fmt.Errorf("checkpoint: no blank line before the signatures")
+	}
+	lines := strings.Split(string(body), "\n")
+	if len(lines) < 3 {
+		return nil, fmt.Errorf("checkpoint: %d body lines, want at least 3", len(lines))
+	}
+	cp := &checkpointText{origin: lines[0], sigs: []CheckpointSignature{}}
+	var err error
+	if cp.size, err = strconv.ParseInt(lines[1], 10, 64); err != nil || cp.size < 0 {
+		return nil, fmt.Errorf("checkpoint: size line %q", lines[1])
+	}
+	if cp.root, err = tlog.ParseHash(lines[2]); err != nil {
+		return nil, fmt.Errorf("checkpoint: root hash line %q: %v", lines[2], err)
+	}
+	for i, line := range strings.Split(strings.TrimRight(string(sigs), "\n"), "\n") {
+		rest, ok := strings.CutPrefix(line, "— ")
+		if !ok {
+			return nil, fmt.Errorf("checkpoint: signature line %d %q", i+1, line)
+		}
+		name, sig, ok := strings.Cut(rest, " ")
+		if !ok {
+			return nil, fmt.Errorf("checkpoint: signature line %d has no signature", i+1)
+		}
+		raw, err := base64.StdEncoding.DecodeString(sig)
+		if err != nil || len(raw) < 4 {
+			return nil, fmt.Errorf("checkpoint: signature line %d: bad base64", i+1)
+		}
+		cp.sigs = append(cp.sigs, CheckpointSignature{Name: name, KeyHash: fmt.Sprintf("%08x", raw[:4]), Witness: i > 0})
+	}
+	return cp, nil
+}
+
+// QualityRequest is the POST /v1/console/quality body.
+type QualityRequest struct {
+	Fingers []node.FingerImage `json:"fingers"`
+}
+
+// QualityResult is the POST /v1/console/quality response: per finger what
+// enrollment would make of it (status ok or failure_to_acquire, quality,
+// minutiae, reason), the same checks Enroll runs, so that an officer can
+// recapture before submitting. Nothing is stored or logged.
+type QualityResult struct {
+	MinQuality int                 `json:"min_quality"`
+	Samples    []node.SampleResult `json:"samples"`
+}
+
+// consoleQuality checks finger images without enrolling them; for roles
+// that capture (officer, supervisor).
+func (s *Server) consoleQuality(w http.ResponseWriter, r *http.Request, a node.Actor) error {
+	if a.Role != node.RoleOfficer && a.Role != node.RoleSupervisor {
+		return fmt.Errorf("%w: role %s does not capture fingerprints", node.ErrForbidden, a.Role)
+	}
+	var req QualityRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	if len(req.Fingers) == 0 || len(req.Fingers) > node.MaxFingers {
+		return fmt.Errorf("%w: %d fingers, want 1 to %d", node.ErrInvalid, len(req.Fingers), node.MaxFingers)
+	}
+	minQ := s.n.Config().MinQuality
+	out := QualityResult{MinQuality: minQ, Samples: []node.SampleResult{}}
+	for i, f := range req.Fingers {
+		if f.Position < 0 || f.Position > 10 {
+			return fmt.Errorf("%w: fingers[%d].position %d out of 0..10", node.ErrInvalid, i, f.Position)
+		}
+		if f.PPI != 0 && (f.PPI < 125 || f.PPI > 2000) {
+			return fmt.Errorf("%w: fingers[%d].ppi %d out of 125..2000", node.ErrInvalid, i, f.PPI)
+		}
+		cfg, format, err := image.DecodeConfig(bytes.NewReader(f.Image))
+		if err != nil {
+			return fmt.Errorf("%w: fingers[%d].image: %v", node.ErrInvalid, i, err)
+		}
+		if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > node.MaxImagePixels {
+			return fmt.Errorf("%w: fingers[%d].image: %d×%d pixels, at most %d pixels", node.ErrInvalid, i, cfg.Width, cfg.Height, node.MaxImagePixels)
+		}
+		img, _, err := image.Decode(bytes.NewReader(f.Image))
+		if err != nil {
+			return fmt.Errorf("%w: fingers[%d].image (%s): %v", node.ErrInvalid, i, format, err)
+		}
+		res := node.SampleResult{Position: f.Position}
+		t, err := fingerprint.Extract(img, fingerprint.ExtractOptions{Resolution: f.PPI})
+		var ue *fingerprint.UnusableError
+		switch {
+		case errors.As(err, &ue):
+			res.Status, res.Reason = store.SampleFTA, ue.Reason
+		case err != nil:
+			res.Status, res.Reason = store.SampleFTA, err.Error()
+		case t.Quality < minQ:
+			res.Status, res.Quality, res.Minutiae = store.SampleFTA, t.Quality, len(t.Minutiae)
+			res.Reason = fmt.Sprintf("quality %d below the minimum %d", t.Quality, minQ)
+		default:
+			res.Status, res.Quality, res.Minutiae = store.SampleOK, t.Quality, len(t.Minutiae)
+		}
+		out.Samples = append(out.Samples, res)
+	}
+	return writeJSON(w, http.StatusOK, out)
+}

@@ -1,0 +1,165 @@
+package browse
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/bixproject/bix/internal/node"
+)
+
+// needChromium skips the test when Chromium is absent, except in CI
+// (the CI environment variable set), where the end-to-end tests must run.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if err := Available(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI is set but %v", err)
+		}
+		t.Skipf("end-to-end console test skipped: %v", err)
+	}
+}
+
+// TestConsoleEndToEnd drives the console in headless Chromium against a
+// real node: an officer signs in, enrolls from an ANSI/NIST-ITL file (a
+// possible duplicate) and cannot open the audit pages; an examiner claims
+// and resolves the deduplication task from the keyboard; an auditor opens
+// the inclusion proof of the decision's audit entry.
+func TestConsoleEndToEnd(t *testing.T) {
+	needChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	f, err := NewFixture(ctx, t.TempDir(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Stop()
+	nist, err := f.WriteNIST(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bctx, stop, err := NewBrowser(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	base := f.Pair.A.APIURL
+	tok := f.Pair.A.Tokens
+	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, scancel := context.WithTimeout(bctx, 60*time.Second)
+		defer scancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			page, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("main").innerText`))
+			t.Fatalf("%s: %v\npage:\n%s", step, err, page)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.TrimSpace(s)
+	}
+
+	// A wrong token is refused.
+	do("bad sign-in",
+		chromedp.Navigate(base+"/#/signin"),
+		chromedp.WaitVisible(chromedp.CSS(`#signin input[name=token]`)),
+		chromedp.SendKeys(chromedp.CSS(`#signin input[name=token]`), "not-a-token"),
+		chromedp.Click(chromedp.CSS(`#signin button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#signin .error`)))
+
+	// Officer: enroll from the NIST file; it is a possible duplicate.
+	do("officer sign-in", SignIn(base, tok["officer"]))
+	if got := text("#who .role"); got != "officer" {
+		t.Fatalf("signed in as %q, want officer", got)
+	}
+	nav := text("#nav")
+	if strings.Contains(nav, "Audit") || strings.Contains(nav, "Adjudication") {
+		t.Errorf("officer's navigation shows pages of other roles: %q", nav)
+	}
+	do("enroll from NIST",
+		chromedp.WaitVisible(chromedp.CSS(`#enroll-nist`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`#nist-file`), []string{nist}),
+		chromedp.Click(chromedp.CSS(`#enroll-nist input[name=consent]`)),
+		chromedp.Click(chromedp.CSS(`#enroll-nist input[name=notice]`)),
+		chromedp.Click(chromedp.CSS(`#enroll-nist button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#enroll-status`)))
+	if got := text("#enroll-status"); got != node.StatusPending {
+		t.Fatalf("enrollment status %q, want %s; result:\n%s", got, node.StatusPending, text("#enroll-result"))
+	}
+	taskID := text("#enroll-task")
+	if !strings.Contains(text("#enroll-result"), f.Dup) {
+		t.Errorf("enrollment result does not list the enrolled person %s as a candidate", f.Dup)
+	}
+
+	// Officer: the audit pages are not theirs, in the console and in the API.
+	do("officer audit page",
+		chromedp.Navigate(base+"/#/audit"),
+		chromedp.WaitVisible(chromedp.CSS(`#forbidden`)))
+	status, err := chromedp.Run(bctx, chromedp.Evaluate[int](`fetch("/v1/audit/entries", {headers: {Authorization: "Bearer " + JSON.parse(sessionStorage.getItem("bix.session")).token}}).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || status != 403 {
+		t.Errorf("officer GET /v1/audit/entries: status %d, %v; want 403", status, err)
+	}
+	do("officer proof page", chromedp.Navigate(base+"/#/proof/0"), chromedp.WaitVisible(chromedp.CSS(`#forbidden`)))
+
+	// Examiner: open the task from the queue, claim it and decide "same"
+	// with the keyboard.
+	do("examiner sign-in", SignIn(base, tok["examiner"]))
+	do("queue", chromedp.WaitVisible(chromedp.CSS(`#task-list a.task-link`)))
+	if !strings.Contains(text("#task-list"), taskID) {
+		t.Fatalf("queue does not list task %s:\n%s", taskID, text("#task-list"))
+	}
+	do("open task",
+		chromedp.Click(chromedp.CSS(`#task-list a.task-link[href="#/task/`+taskID+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`figure.finger canvas`)),
+		chromedp.KeyEvent("c"),
+		chromedp.Poll[chromedp.Void](`document.querySelector("#main dl.facts") && document.querySelector("#main dl.facts").innerText.includes("examiner") && !document.getElementById("claim")`,
+			chromedp.WithPollingTimeout(20*time.Second)))
+	pairs, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("figure.finger canvas").length`))
+	if err != nil || pairs != len(Positions) {
+		t.Errorf("task page shows %d finger comparisons (%v), want %d", pairs, err, len(Positions))
+	}
+	do("decide",
+		chromedp.KeyEvent("s"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.WaitVisible(chromedp.CSS(`#decided`)))
+	task, err := f.Examiner.Tasks(ctx, "decided")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decided bool
+	for _, k := range task {
+		if k.ID == taskID && k.Decision != nil && k.Decision.Outcome == "same" && k.Decision.Candidate == f.Dup && k.Decision.Examiner == "examiner" {
+			decided = true
+		}
+	}
+	if !decided {
+		t.Fatalf("task %s not decided same as %s by the examiner", taskID, f.Dup)
+	}
+
+	// Auditor: a checkpoint covers the decision; its entry's proof checks.
+	if _, err := f.Pair.A.Node.AuditLog().Checkpoint(ctx); err != nil {
+		t.Fatal(err)
+	}
+	do("auditor sign-in", SignIn(base, tok["auditor"]))
+	do("audit log", chromedp.WaitVisible(chromedp.CSS(`#checkpoint .badge`)), chromedp.WaitVisible(chromedp.CSS(`#audit-entries a.proof-link`)))
+	if got := text("#checkpoint .badge"); got != "Log verified" {
+		t.Errorf("checkpoint status %q, want Log verified", got)
+	}
+	do("proof",
+		chromedp.Click(chromedp.CSS(`#audit-entries a.proof-link`)),
+		chromedp.WaitVisible(chromedp.CSS(`#proof .badge`)))
+	if got := text("#proof .badge"); got != "Proof checks" {
+		t.Errorf("proof status %q, want Proof checks:\n%s", got, text("#proof"))
+	}
+	// And the auditor cannot open the examiner's pages.
+	do("auditor task page", chromedp.Navigate(base+"/#/task/"+taskID), chromedp.WaitVisible(chromedp.CSS(`#forbidden`)))
+}
