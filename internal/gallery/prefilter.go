@@ -142,14 +142,24 @@ func setFeature(d *descriptor, dist, ai, aj float64) {
 	}
 	bi := int(wrapAngle(ai)/(2*math.Pi)*descAngleBins) % descAngleBins
 	bj := int(wrapAngle(aj)/(2*math.Pi)*descAngleBins) % descAngleBins
+	if bi < 0 || bj < 0 { // NaN directions
+		return
+	}
 	k := (db*descAngleBins+bi)*descAngleBins + bj
 	d[k>>6] |= 1 << (k & 63)
 }
 
+// wrapAngle returns a in [0, 2π). Differences of angles in [0, 2π) need
+// at most one turn added or taken away, which is much cheaper than math.Mod.
 func wrapAngle(a float64) float64 {
-	a = math.Mod(a, 2*math.Pi)
-	if a < 0 {
+	if a < -4*math.Pi || a > 4*math.Pi || a != a {
+		a = math.Mod(a, 2*math.Pi)
+	}
+	for a < 0 {
 		a += 2 * math.Pi
+	}
+	for a >= 2*math.Pi {
+		a -= 2 * math.Pi
 	}
 	return a
 }
