@@ -12,7 +12,7 @@ import (
 // skin condition).
 type ImpressionOptions struct {
 	// Width and Height of the image in pixels; 0 means 388×374 (the
-	// size of FVC2002 DB1, an optical sensor).
+	// size of FVC2002 DB1, an optical sensor); at most MaxImageSide.
 	Width, Height int
 	// Variation scales all random variations (displacement, rotation,
 	// distortion, partial contact, skin condition, noise); 0 means 1, and
@@ -32,8 +32,14 @@ func (o ImpressionOptions) size() (int, int) {
 	if h <= 0 {
 		h = 374
 	}
+	w, h = min(w, MaxImageSide), min(h, MaxImageSide)
 	return w, h
 }
+
+// MaxImageSide bounds the width and height of an impression: larger values
+// in ImpressionOptions are cut to it (a 500 ppi image of 2048 pixels is 4
+// inches, more than any fingertip).
+const MaxImageSide = 2048
 
 // geometry is where one impression's pixels come from on the master.
 type geometry struct {

@@ -14,7 +14,10 @@ import (
 // Sheet returns a contact sheet to look at: one row per finger (fingers
 // rows, finger i is NewFinger(FingerSeed(seed, i))) showing the master and
 // then impressions 1…impressions, each halved in size and labelled.
+// At most 50 rows and 20 impressions are drawn.
 func Sheet(seed int64, fingers, impressions int) *image.Gray {
+	fingers = max(1, min(fingers, 50))
+	impressions = max(0, min(impressions, 20))
 	const cw, ch, pad, label = masterWidth / 2, masterHeight / 2, 6, 14
 	cols := impressions + 1
 	W := cols*(cw+pad) + pad

@@ -195,3 +195,14 @@ func TestWriteFVCAndSheet(t *testing.T) {
 		t.Errorf("sheet size %v", s.Bounds())
 	}
 }
+
+func TestBadSizes(t *testing.T) {
+	m := NewFinger(1)
+	img := m.Impression(1, ImpressionOptions{Width: 1 << 30, Height: 1})
+	if img.Bounds().Dx() != MaxImageSide || img.Bounds().Dy() != 1 {
+		t.Errorf("size %v", img.Bounds())
+	}
+	if s := Sheet(1, -5, -1); s.Bounds().Empty() {
+		t.Error("empty sheet")
+	}
+}
