@@ -126,8 +126,7 @@ function samplesTable(samples) {
   return table("Quality per finger", [
     ["Finger", (s) => String(s.position)],
     ["Status", (s) => s.status === "ok" ? badge(true, "ok", "") : badge(false, "", s.status)],
-    ["Quality", (s) => el("meter", { min: 0, max: 100, low: 40, high: 70, optimum: 100, value: s.quality, title: String(s.quality) }, String(s.quality))],
-    ["Quality (0–100)", (s) => String(s.quality)],
+    ["Quality (0–100)", (s) => el("span", { class: "q" }, el("meter", { min: 0, max: 100, low: 40, high: 70, optimum: 100, value: s.quality, "aria-hidden": "true" }), " ", String(s.quality))],
     ["Minutiae", (s) => String(s.minutiae || 0)],
     ["Reason", (s) => s.reason || ""],
   ], samples || [], { class: "samples" });
@@ -338,7 +337,8 @@ async function taskPage(id) {
   });
   const form = el("form", { class: "card decision", id: "decision" },
     el("h2", {}, "Decision"),
-    el("p", { class: "note" }, "Keys: S same as candidate 1, D different, I inconclusive, C claim, Ctrl+Enter records the decision."),
+    el("p", { class: "note", id: "keys" }, "Keys: ", el("kbd", {}, "S"), " same as candidate 1, ", el("kbd", {}, "D"), " different, ",
+      el("kbd", {}, "I"), " inconclusive, ", el("kbd", {}, "C"), " claim, ", el("kbd", {}, "Ctrl"), "+", el("kbd", {}, "Enter"), " records the decision."),
     field("Outcome", outcome), field("Candidate (for same)", cand), field("Reason code", reason),
     el("div", { class: "actions" }, t.state === "open" ? claim : null, el("button", { type: "submit", id: "decide" }, "Record decision")), out);
   form.addEventListener("submit", async (e) => {

@@ -1,0 +1,142 @@
+package browse
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Shot is one screenshot Screenshots takes: the file name and the role and
+// page it shows.
+type Shot struct {
+	Name, Role, Page string
+}
+
+// Screenshots starts a demo node pair in a temporary directory, enrolls a
+// few synthetic persons, and photographs the console's main pages at the
+// Laptop viewport into dir as PNG files: sign-in, the officer's enrollment
+// of an ANSI/NIST-ITL file (a possible duplicate), the person page, the
+// examiner's queue and task, the auditor's log and an inclusion proof, and
+// an officer refused the audit pages. It returns the shots taken; logf
+// (may be nil) receives progress.
+func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]Shot, error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.MkdirTemp("", "bix-console-shots-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	logf("starting a demo node pair and enrolling persons")
+	f, err := NewFixture(ctx, filepath.Join(tmp, "nodes"), 4)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Stop()
+	nist, err := f.WriteNIST(tmp)
+	if err != nil {
+		return nil, err
+	}
+	logf("starting chromium")
+	bctx, stop, err := NewBrowser(ctx, filepath.Join(tmp, "profile"))
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	base, tok := f.Pair.A.APIURL, f.Pair.A.Tokens
+	var shots []Shot
+	step := func(what string, actions ...chromedp.Action[chromedp.Void]) error {
+		sctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	shoot := func(s Shot) error {
+		// Let canvases and fonts settle.
+		if err := step("settle "+s.Name, chromedp.Sleep(300*time.Millisecond)); err != nil {
+			return err
+		}
+		b, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			return fmt.Errorf("screenshot %s: %w", s.Name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, s.Name), b, 0o644); err != nil {
+			return err
+		}
+		logf("wrote %s (%s: %s)", filepath.Join(dir, s.Name), s.Role, s.Page)
+		shots = append(shots, s)
+		return nil
+	}
+	var taskID string
+	for _, run := range []func() error{
+		func() error {
+			return step("sign-in page", chromedp.Navigate(base+"/#/signin"), chromedp.WaitVisible(chromedp.CSS(`#signin`)))
+		},
+		func() error { return shoot(Shot{"signin.png", "anyone", "sign-in"}) },
+		func() error {
+			return step("officer enrolls", SignIn(base, tok["officer"]),
+				chromedp.WaitVisible(chromedp.CSS(`#enroll-nist`)),
+				chromedp.SetUploadFiles(chromedp.CSS(`#nist-file`), []string{nist}),
+				chromedp.Click(chromedp.CSS(`#enroll-nist input[name=consent]`)),
+				chromedp.Click(chromedp.CSS(`#enroll-nist input[name=notice]`)),
+				chromedp.Click(chromedp.CSS(`#enroll-nist button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#enroll-status`)))
+		},
+		func() error { return shoot(Shot{"officer-enroll.png", "officer", "enrollment from an ANSI/NIST-ITL file"}) },
+		func() error {
+			var err error
+			taskID, err = chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#enroll-task`)))
+			if err != nil {
+				return fmt.Errorf("task id: %w", err)
+			}
+			return step("person page", chromedp.Navigate(base+"/#/persons/"+f.Dup), chromedp.WaitVisible(chromedp.CSS(`dl.facts`)))
+		},
+		func() error { return shoot(Shot{"officer-person.png", "officer", "person page"}) },
+		func() error {
+			return step("officer audit", chromedp.Navigate(base+"/#/audit"), chromedp.WaitVisible(chromedp.CSS(`#forbidden`)))
+		},
+		func() error { return shoot(Shot{"officer-audit-refused.png", "officer", "audit log (not permitted)"}) },
+		func() error {
+			return step("examiner queue", SignIn(base, tok["examiner"]), chromedp.WaitVisible(chromedp.CSS(`#task-list a.task-link`)))
+		},
+		func() error { return shoot(Shot{"examiner-queue.png", "examiner", "adjudication queue"}) },
+		func() error {
+			return step("examiner task", chromedp.Navigate(base+"/#/task/"+taskID), chromedp.WaitVisible(chromedp.CSS(`figure.finger canvas`)),
+				chromedp.KeyEvent("s"))
+		},
+		func() error { return shoot(Shot{"examiner-task.png", "examiner", "task: probe and candidate with paired minutiae"}) },
+		func() error {
+			if err := step("decide", chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.WaitVisible(chromedp.CSS(`#decided`))); err != nil {
+				return err
+			}
+			_, err := f.Pair.A.Node.AuditLog().Checkpoint(ctx)
+			return err
+		},
+		func() error {
+			return step("auditor log", SignIn(base, tok["auditor"]), chromedp.WaitVisible(chromedp.CSS(`#checkpoint .badge`)))
+		},
+		func() error { return shoot(Shot{"auditor-log.png", "auditor", "audit log with checkpoint status"}) },
+		func() error {
+			return step("auditor proof", chromedp.Click(chromedp.CSS(`#audit-entries a.proof-link`)), chromedp.WaitVisible(chromedp.CSS(`#proof .badge`)))
+		},
+		func() error { return shoot(Shot{"auditor-proof.png", "auditor", "inclusion proof"}) },
+	} {
+		if err := run(); err != nil {
+			return shots, err
+		}
+	}
+	return shots, nil
+}
