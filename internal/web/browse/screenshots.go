@@ -95,7 +95,9 @@ func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]
 				chromedp.Click(chromedp.CSS(`#enroll-nist button[type=submit]`)),
 				chromedp.WaitVisible(chromedp.CSS(`#enroll-status`)))
 		},
-		func() error { return shoot(Shot{"officer-enroll.png", "officer", "enrollment from an ANSI/NIST-ITL file"}) },
+		func() error {
+			return shoot(Shot{"officer-enroll.png", "officer", "enrollment from an ANSI/NIST-ITL file"})
+		},
 		func() error {
 			var err error
 			taskID, err = chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#enroll-task`)))
@@ -117,7 +119,9 @@ func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]
 			return step("examiner task", chromedp.Navigate(base+"/#/task/"+taskID), chromedp.WaitVisible(chromedp.CSS(`figure.finger canvas`)),
 				chromedp.KeyEvent("s"))
 		},
-		func() error { return shoot(Shot{"examiner-task.png", "examiner", "task: probe and candidate with paired minutiae"}) },
+		func() error {
+			return shoot(Shot{"examiner-task.png", "examiner", "task: probe and candidate with paired minutiae"})
+		},
 		func() error {
 			if err := step("decide", chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.WaitVisible(chromedp.CSS(`#decided`))); err != nil {
 				return err
