@@ -15,8 +15,9 @@ type Engine struct {
 	det *Detector
 	emb *Embedder
 	// FlipAverage, when set, also embeds the mirrored chip and averages the
-	// two normalised descriptors: twice the embedding cost for a measured
-	// +0.25 point of LFW accuracy (98.00 -> 98.25 % on View-2 folds 1-2).
+	// two normalised descriptors: twice the embedding cost. Measured on LFW
+	// View-2 folds 1-2 ("bix bench face -flip"): rank-1 94.9 -> 95.6 %,
+	// TAR at FAR 1 % 97.3 -> 97.5 %, cross-fold accuracy 98.33 -> 98.25 %.
 	// Set it before use; it is not safe to change concurrently.
 	FlipAverage bool
 }
