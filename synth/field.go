@@ -211,7 +211,8 @@ func (f *fields) inside(x, y float64) float64 {
 		d = math.Sqrt(dx*dx + dy*dy)
 	} else {
 		dy := (uy - f.cy) / f.b2
-		d = math.Pow(math.Pow(math.Abs(dx), 4)+math.Pow(math.Abs(dy), 4), 0.25)
+		dx2, dy2 := dx*dx, dy*dy
+		d = math.Sqrt(math.Sqrt(dx2*dx2 + dy2*dy2))
 	}
 	return (1 - d) * f.a
 }

@@ -160,8 +160,9 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 	}
 	blot := newValueNoise(r, w, h, 7)
 	tex := newValueNoise(r, w, h, 3) // pores and uneven ridge edges
-	pNoise := newSmoothNoise(r, 120, 300)
-	bgNoise := newSmoothNoise(r, 80, 300)
+	pn := newSmoothNoise(r, 120, 300)
+	bn := newSmoothNoise(r, 80, 300)
+	pNoise, bgNoise := newNoiseGrid(&pn, w, h, 4), newNoiseGrid(&bn, w, h, 4)
 	contrast := (150 + 80*(1-bad)) * uniform(r, 0.85, 1)
 	bg := uniform(r, 215, 250)
 	noiseSD := float32(v * (5 + 22*bad))
@@ -192,7 +193,7 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 					fv := m.sample(master, mx, my)
 					// pressure: lighter touch (small c) → thinner ridges
 					tx := tex.at(x, y)
-					t := thresh + float32(0.2*(1-c)) + float32(0.08*pNoise.at(fx, fy)) + float32(edgeRough*(tx-0.5))
+					t := thresh + float32(0.2*(1-c)) + 0.08*pNoise.at(x, y) + float32(edgeRough*(tx-0.5))
 					ridge := (fv - t) * 3
 					if ridge < 0 {
 						ridge = 0
@@ -212,7 +213,7 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 					val -= ridge * float32(contrast*math.Sqrt(c))
 				}
 			}
-			buf[y*w+x] = val + float32(10*bad*bgNoise.at(fx, fy))
+			buf[y*w+x] = val + float32(10*bad)*bgNoise.at(x, y)
 		}
 	}
 	// sensor blur (3×3 or, for wet skin, 5×5 binomial-like) and noise

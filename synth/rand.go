@@ -69,3 +69,35 @@ func (n *smoothNoise) at(x, y float64) float64 {
 	}
 	return s / 2.45 // sqrt(6): unit variance
 }
+
+// noiseGrid holds a smoothNoise sampled every step pixels over a w×h image,
+// for bilinear look-up: the fields vary over 80 pixels or more, so a 4
+// pixel grid reproduces them to within about 0.01 of their unit standard
+// deviation (see TestNoiseGrid) at a fraction of the cost of six sines per
+// pixel.
+type noiseGrid struct {
+	step, gw int
+	v        []float32
+}
+
+func newNoiseGrid(n *smoothNoise, w, h, step int) *noiseGrid {
+	gw, gh := w/step+2, h/step+2
+	g := &noiseGrid{step: step, gw: gw, v: make([]float32, gw*gh)}
+	for gy := 0; gy < gh; gy++ {
+		for gx := 0; gx < gw; gx++ {
+			g.v[gy*gw+gx] = float32(n.at(float64(gx*step)+0.5, float64(gy*step)+0.5))
+		}
+	}
+	return g
+}
+
+// at returns the field at the centre of pixel (x, y), 0 ≤ x < w, 0 ≤ y < h.
+func (g *noiseGrid) at(x, y int) float32 {
+	gx, gy := x/g.step, y/g.step
+	fx := float32(x%g.step) / float32(g.step)
+	fy := float32(y%g.step) / float32(g.step)
+	i := gy*g.gw + gx
+	a := g.v[i] + fx*(g.v[i+1]-g.v[i])
+	b := g.v[i+g.gw] + fx*(g.v[i+g.gw+1]-g.v[i+g.gw])
+	return a + fy*(b-a)
+}

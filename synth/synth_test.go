@@ -206,3 +206,23 @@ func TestBadSizes(t *testing.T) {
 		t.Error("empty sheet")
 	}
 }
+
+// TestNoiseGrid checks the interpolated fast path of smoothNoise against
+// direct evaluation.
+func TestNoiseGrid(t *testing.T) {
+	r := newRand(5, 5)
+	for k := 0; k < 5; k++ {
+		n := newSmoothNoise(r, 80, 300)
+		g := newNoiseGrid(&n, 388, 374, 4)
+		worst := 0.0
+		for y := 0; y < 374; y += 3 {
+			for x := 0; x < 388; x += 3 {
+				d := math.Abs(float64(g.at(x, y)) - n.at(float64(x)+0.5, float64(y)+0.5))
+				worst = math.Max(worst, d)
+			}
+		}
+		if worst > 0.015 {
+			t.Errorf("grid differs from direct evaluation by %.4f", worst)
+		}
+	}
+}
