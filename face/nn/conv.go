@@ -259,11 +259,19 @@ func MatMul(x, w *Tensor) (*Tensor, error) {
 var dwRowAcc = dwRowScalar
 
 func dwRowScalar(dst, src, f []float32, n, c, step int) {
+	f = f[:c]
 	for o := 0; o < n; o++ {
 		d := dst[o*c : o*c+c]
 		s := src[o*step : o*step+c]
-		f := f[:len(d)]
-		for i := range d {
+		i := 0
+		for ; i+4 <= c; i += 4 {
+			d4, s4, f4 := d[i:i+4:i+4], s[i:i+4:i+4], f[i:i+4:i+4]
+			d4[0] += s4[0] * f4[0]
+			d4[1] += s4[1] * f4[1]
+			d4[2] += s4[2] * f4[2]
+			d4[3] += s4[3] * f4[3]
+		}
+		for ; i < c; i++ {
 			d[i] += s[i] * f[i]
 		}
 	}
