@@ -17,8 +17,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/bixproject/bix/ansinist"
+	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/internal/api"
 	"github.com/bixproject/bix/internal/demo"
+	"github.com/bixproject/bix/internal/exchange"
+	"github.com/bixproject/bix/internal/gallery"
 	"github.com/bixproject/bix/internal/node"
 	"github.com/bixproject/bix/synth"
 )
@@ -103,6 +106,58 @@ type Fixture struct {
 	NIST []byte
 	// Officer and the others are API clients of node A.
 	Officer, Examiner, Auditor *api.Client
+
+	fingers map[string][]*synth.Finger // by node A person id
+}
+
+// PartnerSearches has node B search node A under the agreement: a
+// border-control search for the duplicate person (a hit), one for a person
+// A does not hold, and a serious-crime latent search; and node A search
+// node B once. They give the auditor's
+// exchange statistics something to count.
+func (f *Fixture) PartnerSearches(ctx context.Context) error {
+	probe := func(fs []*synth.Finger, seed int64) ([]gallery.Sample, error) {
+		var out []gallery.Sample
+		for k, m := range fs {
+			t, err := fingerprint.Extract(m.Impression(seed, synth.ImpressionOptions{Variation: 0.5}), fingerprint.ExtractOptions{Resolution: 500})
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, gallery.Sample{Position: Positions[k], Template: t})
+		}
+		return out, nil
+	}
+	a, b := f.Pair.A, f.Pair.B
+	dup, err := probe(f.fingers[f.Dup], 3)
+	if err != nil {
+		return err
+	}
+	stranger, err := probe([]*synth.Finger{synth.NewFinger(987654), synth.NewFinger(987655)}, 1)
+	if err != nil {
+		return err
+	}
+	officerB := node.Actor{User: "officer", Role: node.RoleOfficer, Purpose: "border_control"}
+	officerA := node.Actor{User: "officer", Role: node.RoleOfficer, Purpose: "border_control"}
+	for _, s := range []struct {
+		from  *demo.Party
+		to    string
+		a     node.Actor
+		req   exchange.Request
+		probe []gallery.Sample
+	}{
+		{b, a.Spec.ID, officerB, exchange.Request{Purpose: "border_control"}, dup},
+		{b, a.Spec.ID, officerB, exchange.Request{Purpose: "border_control"}, stranger},
+		{b, a.Spec.ID, officerB, exchange.Request{Purpose: "serious_crime", SearchType: "latent_1n"}, dup[:1]},
+		{a, b.Spec.ID, officerA, exchange.Request{Purpose: "border_control"}, stranger},
+	} {
+		s.req.Partner = s.to
+		// A refused search is an outcome, not an error; an error here is
+		// the exchange failing.
+		if _, err := s.from.Exchange.Search(ctx, s.a, s.req, s.probe); err != nil && !errors.Is(err, exchange.ErrRefused) {
+			return fmt.Errorf("partner search %s→%s (%s): %w", s.from.Spec.ID, s.to, s.req.Purpose, err)
+		}
+	}
+	return nil
 }
 
 // Positions are the finger positions the fixture enrolls (right and left
@@ -116,7 +171,7 @@ func NewFixture(ctx context.Context, dir string, persons int) (*Fixture, error) 
 	if err != nil {
 		return nil, err
 	}
-	f := &Fixture{Pair: p}
+	f := &Fixture{Pair: p, fingers: map[string][]*synth.Finger{}}
 	client := func(user string) *api.Client {
 		return &api.Client{BaseURL: p.A.APIURL, Token: p.A.Tokens[user], Purpose: "console test"}
 	}
@@ -126,8 +181,8 @@ func NewFixture(ctx context.Context, dir string, persons int) (*Fixture, error) 
 	for i := range max(persons, 1) {
 		var fs []*synth.Finger
 		req := &node.EnrollRequest{
-			Person:    node.PersonInfo{GivenName: names[i%len(names)][0], FamilyName: names[i%len(names)][1], Sex: "U", BirthDate: fmt.Sprintf("19%02d-0%d-1%d", 70+i, 1+i%9, i%10), Nationality: "COL", Category: "traveller"},
-			Encounter: node.EncounterInfo{Location: "Airport gate 3", Category: "traveller", Consent: true, Notice: true},
+			Person:    node.PersonInfo{GivenName: names[i%len(names)][0], FamilyName: names[i%len(names)][1], Sex: "U", BirthDate: fmt.Sprintf("19%02d-0%d-1%d", 70+i, 1+i%9, i%10), Nationality: "COL", Category: string(synth.VisaApplicant)},
+			Encounter: node.EncounterInfo{Location: "Airport gate 3", Category: string(synth.VisaApplicant), Consent: true, Notice: true},
 		}
 		for _, pos := range Positions {
 			m := synth.NewFinger(synth.FingerSeed(int64(1000+i), pos))
@@ -147,6 +202,7 @@ func NewFixture(ctx context.Context, dir string, persons int) (*Fixture, error) 
 		if i == 0 {
 			f.Dup = r.PersonID
 		}
+		f.fingers[r.PersonID] = fs
 		fingers = append(fingers, fs)
 	}
 	var imgs []ansinist.FingerImage

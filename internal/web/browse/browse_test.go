@@ -145,7 +145,11 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Fatalf("task %s not decided same as %s by the examiner", taskID, f.Dup)
 	}
 
-	// Auditor: a checkpoint covers the decision; its entry's proof checks.
+	// Auditor: a checkpoint covers the decision; its entry's proof checks;
+	// the partner's searches are counted.
+	if err := f.PartnerSearches(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.Pair.A.Node.AuditLog().Checkpoint(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +157,9 @@ func TestConsoleEndToEnd(t *testing.T) {
 	do("audit log", chromedp.WaitVisible(chromedp.CSS(`#checkpoint .badge`)), chromedp.WaitVisible(chromedp.CSS(`#audit-entries a.proof-link`)))
 	if got := text("#checkpoint .badge"); got != "Log verified" {
 		t.Errorf("checkpoint status %q, want Log verified", got)
+	}
+	if flows := text("#exchange-flows"); !strings.Contains(flows, f.Pair.B.Spec.ID) || !strings.Contains(flows, "search.received") || !strings.Contains(flows, "border_control") {
+		t.Errorf("exchange statistics lack the partner's searches:\n%s", flows)
 	}
 	do("proof",
 		chromedp.Click(chromedp.CSS(`#audit-entries a.proof-link`)),

@@ -126,6 +126,9 @@ func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]
 			if err := step("decide", chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)), chromedp.WaitVisible(chromedp.CSS(`#decided`))); err != nil {
 				return err
 			}
+			if err := f.PartnerSearches(ctx); err != nil {
+				return err
+			}
 			_, err := f.Pair.A.Node.AuditLog().Checkpoint(ctx)
 			return err
 		},

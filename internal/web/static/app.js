@@ -107,7 +107,7 @@ function signInPage() {
 
 // --- officer -------------------------------------------------------------
 
-const categories = ["traveller", "visa-applicant", "asylum-applicant", "refugee", "irregular-migrant", "resident", "other"];
+const categories = ["visa_applicant", "irregular_entrant", "asylum_applicant", "refugee", "resident", "criminal_record", "citizen"];
 
 function encounterFields() {
   const loc = el("input", { name: "location", value: "Border post 1" });
@@ -379,7 +379,7 @@ async function taskPage(id) {
 // --- auditor -------------------------------------------------------------
 
 async function auditPage() {
-  const [cp, es] = await Promise.all([call("GET", "/v1/audit/checkpoint"), call("GET", "/v1/audit/entries?count=100")]);
+  const [cp, es, xs] = await Promise.all([call("GET", "/v1/audit/checkpoint"), call("GET", "/v1/audit/entries?count=100"), call("GET", "/v1/audit/exchange")]);
   const sigs = table("Checkpoint signatures", [
     ["Signer", (g) => g.name], ["Key hash", (g) => el("code", {}, g.key_hash)], ["Kind", (g) => g.witness ? "partner witness cosignature" : "log signature"],
   ], cp.signatures || []);
@@ -394,11 +394,39 @@ async function auditPage() {
     cp.size < cp.log_size ? el("p", { class: "note" }, `${cp.log_size - cp.size} entries are newer than the latest checkpoint; they get proofs once the next checkpoint is signed.`) : null,
     sigs);
   const rows = (es.entries || []).slice().reverse();
-  setMain("Audit log", status, table(`Entries ${es.start}–${es.start + es.entries.length - 1} of ${es.size}, newest first`, [
+  setMain("Audit log", status, exchangeSection(xs), table(`Entries ${es.start}–${es.start + es.entries.length - 1} of ${es.size}, newest first`, [
     ["#", (e) => String(e.index)], ["Time", (e) => fmtTime(e.entry.time)], ["Actor", (e) => e.entry.actor], ["Role", (e) => e.entry.role],
     ["Action", (e) => e.entry.action], ["Purpose", (e) => e.entry.purpose || ""], ["Objects", (e) => (e.entry.objects || []).join(", ")],
     ["Proof", (e) => e.index < cp.size ? el("a", { href: "#/proof/" + e.index, class: "proof-link" }, "inclusion proof") : "pending checkpoint"],
   ], rows, { id: "audit-entries" }));
+}
+
+// bar is a horizontal bar of n out of max (decorative: the number is
+// in the table next to it).
+function bar(n, max, cls) {
+  const w = max > 0 && n > 0 ? Math.max(2, Math.round((200 * n) / max)) : 0;
+  return el("span", { class: "barcell" }, el("span", { class: "bar " + (cls || ""), style: null, "aria-hidden": "true", "data-w": w }), " ", String(n));
+}
+
+function exchangeSection(xs) {
+  const flows = xs.flows || [], refusals = xs.refusals || [];
+  const maxF = Math.max(0, ...flows.map((f) => f.requests));
+  const maxR = Math.max(0, ...refusals.map((r) => r.count));
+  const sec = el("section", { class: "card", id: "exchange", "aria-label": "Partner exchange" },
+    el("h2", {}, "Partner exchange"),
+    el("p", { class: "note" }, `Counted from all ${xs.entries} audit entries. Out: this node asked the partner; in: the partner asked this node.`),
+    table("Messages per partner and purpose", [
+      ["Direction", (f) => f.direction], ["Partner", (f) => f.partner], ["Purpose", (f) => f.purpose || "—"], ["Action", (f) => f.action],
+      ["Requests", (f) => bar(f.requests, maxF)], ["Answered", (f) => String(f.answered)], ["Hits", (f) => bar(f.hits, maxF, "hit")],
+      ["Refused", (f) => bar(f.refused, maxF, "refused")],
+    ], flows, { id: "exchange-flows" }),
+    table("Refusals by rule", [
+      ["Direction", (r) => r.direction], ["Partner", (r) => r.partner], ["Code", (r) => el("code", {}, r.code)], ["Agreement rule", (r) => r.rule || "—"],
+      ["Count", (r) => bar(r.count, maxR, "refused")],
+    ], refusals, { id: "exchange-refusals" }));
+  // Widths are set from script (the style-src policy allows no inline styles).
+  for (const b of sec.querySelectorAll(".bar")) b.style.width = b.dataset.w + "px";
+  return sec;
 }
 
 async function proofPage(index) {
