@@ -191,9 +191,37 @@ type AuditEntry struct {
 // AuditEntries is GET /v1/audit/entries: entries [start, start+count) of a
 // log of size Size.
 type AuditEntries struct {
-	Size    int64        `json:"size"`
-	Start   int64        `json:"start"`
+	Size  int64 `json:"size"`
+	Start int64 `json:"start"`
+	// Object is the object filter, when given: Entries are then the last
+	// count entries naming it, not a contiguous range.
+	Object  string       `json:"object,omitempty"`
 	Entries []AuditEntry `json:"entries"`
+}
+
+// entriesAbout returns the last count entries (oldest first) whose objects
+// name obj, either exactly or as a partner reference ending in ":"+obj,
+// reading the whole log.
+func entriesAbout(ctx context.Context, l *audit.Log, role string, size int64, obj string, count int) ([]AuditEntry, error) {
+	out := []AuditEntry{}
+	for start := int64(0); start < size; start += auditPage {
+		es, err := l.Entries(ctx, role, start, min(start+auditPage, size))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			for _, o := range e.Entry.Objects {
+				if o == obj || strings.HasSuffix(o, ":"+obj) {
+					out = append(out, AuditEntry{Index: e.Index, Entry: e.Entry})
+					break
+				}
+			}
+		}
+	}
+	if len(out) > count {
+		out = out[len(out)-count:]
+	}
+	return out, nil
 }
 
 // maxAuditPage caps count on GET /v1/audit/entries.
@@ -208,7 +236,9 @@ func auditRead(a node.Actor) error {
 }
 
 // auditEntries serves a page of entries, newest last; without start the
-// last count entries (count defaults to 50).
+// last count entries (count defaults to 50). With object, the last count
+// entries naming that record (who enrolled, read, searched or disclosed
+// it).
 func (s *Server) auditEntries(w http.ResponseWriter, r *http.Request, a node.Actor) error {
 	if err := auditRead(a); err != nil {
 		return err
@@ -231,6 +261,17 @@ func (s *Server) auditEntries(w http.ResponseWriter, r *http.Request, a node.Act
 		if start, err = strconv.ParseInt(v, 10, 64); err != nil || start < 0 {
 			return badParam("start", v, "a non-negative integer")
 		}
+	}
+	if obj := q.Get("object"); obj != "" {
+		es, err := entriesAbout(ctx, l, string(a.Role), size, obj, int(count))
+		if err != nil {
+			return err
+		}
+		out := AuditEntries{Size: size, Object: obj, Entries: es}
+		if len(es) > 0 {
+			out.Start = es[0].Index
+		}
+		return writeJSON(w, http.StatusOK, out)
 	}
 	end := min(start+count, size)
 	out := AuditEntries{Size: size, Start: start, Entries: []AuditEntry{}}

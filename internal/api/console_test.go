@@ -152,6 +152,18 @@ func TestConsoleRoutes(t *testing.T) {
 	if got := getJSON(t, "GET", url+"/v1/audit/entries?start=0&count=1", aud.Token, nil, &es); got != 200 || len(es.Entries) != 1 || es.Entries[0].Index != 0 {
 		t.Errorf("audit entries from 0: %d %+v", got, es)
 	}
+	var about AuditEntries
+	if got := getJSON(t, "GET", url+"/v1/audit/entries?object="+a.PersonID, aud.Token, nil, &about); got != 200 || len(about.Entries) == 0 || about.Object != a.PersonID {
+		t.Fatalf("entries about %s: %d %+v", a.PersonID, got, about)
+	}
+	for _, e := range about.Entries {
+		if !strings.Contains(strings.Join(e.Entry.Objects, " "), a.PersonID) {
+			t.Errorf("entry %d does not name %s: %v", e.Index, a.PersonID, e.Entry.Objects)
+		}
+	}
+	if got := getJSON(t, "GET", url+"/v1/audit/entries?object=nobody", aud.Token, nil, &about); got != 200 || len(about.Entries) != 0 {
+		t.Errorf("entries about nobody: %d %+v", got, about)
+	}
 	for _, q := range []string{"count=0", "count=501", "count=x", "start=-1"} {
 		if got := getJSON(t, "GET", url+"/v1/audit/entries?"+q, aud.Token, nil, nil); got != 400 {
 			t.Errorf("audit entries %s: %d, want 400", q, got)
@@ -216,4 +228,26 @@ func blankPNG(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// FuzzParseCheckpoint: any bytes give a checkpoint or an error, never a
+// panic, and a parsed checkpoint has a non-negative size.
+func FuzzParseCheckpoint(f *testing.F) {
+	f.Add([]byte("bix.test\n3\nAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n\n— bix.test AAAAAQID\n— partner.test AAAAAgQF\n"))
+	f.Add([]byte("a\n1\nAAAA\n\n— a\n"))
+	f.Add([]byte("\n\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cp, err := parseCheckpoint(b)
+		if err != nil {
+			return
+		}
+		if cp.size < 0 || len(cp.sigs) == 0 && !strings.Contains(string(b), "\n\n") {
+			t.Fatalf("parsed %+v from %q", cp, b)
+		}
+		for _, s := range cp.sigs {
+			if len(s.KeyHash) != 8 {
+				t.Fatalf("key hash %q", s.KeyHash)
+			}
+		}
+	})
 }

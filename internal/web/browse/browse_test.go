@@ -167,6 +167,15 @@ func TestConsoleEndToEnd(t *testing.T) {
 	if got := text("#proof .badge"); got != "Proof checks" {
 		t.Errorf("proof status %q, want Proof checks:\n%s", got, text("#proof"))
 	}
+	// The duplicate person's trail: enrolled, decided on, searched by the
+	// partner.
+	do("trail", chromedp.Navigate(base+"/#/trail/"+f.Dup), chromedp.WaitVisible(chromedp.CSS(`#trail-entries`)))
+	trail := text("#trail-entries")
+	for _, want := range []string{"enroll", "adjudicate", "search.received", "partner:" + f.Pair.B.Spec.ID} {
+		if !strings.Contains(trail, want) {
+			t.Errorf("trail of %s lacks %q:\n%s", f.Dup, want, trail)
+		}
+	}
 	// And the auditor cannot open the examiner's pages.
 	do("auditor task page", chromedp.Navigate(base+"/#/task/"+taskID), chromedp.WaitVisible(chromedp.CSS(`#forbidden`)))
 }

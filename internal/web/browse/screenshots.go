@@ -20,8 +20,8 @@ type Shot struct {
 // few synthetic persons, and photographs the console's main pages at the
 // Laptop viewport into dir as PNG files: sign-in, the officer's enrollment
 // of an ANSI/NIST-ITL file (a possible duplicate), the person page, the
-// examiner's queue and task, the auditor's log and an inclusion proof, and
-// an officer refused the audit pages. It returns the shots taken; logf
+// examiner's queue and task, the auditor's log, an inclusion proof and a
+// person's trail, and an officer refused the audit pages. It returns the shots taken; logf
 // (may be nil) receives progress.
 func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]Shot, error) {
 	if logf == nil {
@@ -140,6 +140,12 @@ func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]
 			return step("auditor proof", chromedp.Click(chromedp.CSS(`#audit-entries a.proof-link`)), chromedp.WaitVisible(chromedp.CSS(`#proof .badge`)))
 		},
 		func() error { return shoot(Shot{"auditor-proof.png", "auditor", "inclusion proof"}) },
+		func() error {
+			return step("auditor trail", chromedp.Navigate(base+"/#/trail/"+f.Dup), chromedp.WaitVisible(chromedp.CSS(`#trail-entries`)))
+		},
+		func() error {
+			return shoot(Shot{"auditor-trail.png", "auditor", "a person's trail: who enrolled, decided, searched"})
+		},
 	} {
 		if err := run(); err != nil {
 			return shots, err

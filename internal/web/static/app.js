@@ -18,6 +18,7 @@ const pages = [
   { path: "alerts", title: "Alerts", roles: ["officer", "examiner", "supervisor", "auditor"], render: alertsPage },
   { path: "audit", title: "Audit log", roles: ["auditor"], render: auditPage },
   { path: "proof", title: "Audit proof", roles: ["auditor"], render: proofPage, hidden: true },
+  { path: "trail", title: "Record trail", roles: ["auditor"], render: trailPage },
 ];
 
 const home = { officer: "enroll", examiner: "tasks", supervisor: "tasks", auditor: "audit", admin: "alerts" };
@@ -394,11 +395,8 @@ async function auditPage() {
     cp.size < cp.log_size ? el("p", { class: "note" }, `${cp.log_size - cp.size} entries are newer than the latest checkpoint; they get proofs once the next checkpoint is signed.`) : null,
     sigs);
   const rows = (es.entries || []).slice().reverse();
-  setMain("Audit log", status, exchangeSection(xs), table(`Entries ${es.start}–${es.start + es.entries.length - 1} of ${es.size}, newest first`, [
-    ["#", (e) => String(e.index)], ["Time", (e) => fmtTime(e.entry.time)], ["Actor", (e) => e.entry.actor], ["Role", (e) => e.entry.role],
-    ["Action", (e) => e.entry.action], ["Purpose", (e) => e.entry.purpose || ""], ["Objects", (e) => (e.entry.objects || []).join(", ")],
-    ["Proof", (e) => e.index < cp.size ? el("a", { href: "#/proof/" + e.index, class: "proof-link" }, "inclusion proof") : "pending checkpoint"],
-  ], rows, { id: "audit-entries" }));
+  setMain("Audit log", status, exchangeSection(xs),
+    auditTable(`Entries ${es.start}–${es.start + es.entries.length - 1} of ${es.size}, newest first`, rows, cp.size, { id: "audit-entries" }));
 }
 
 // bar is a horizontal bar of n out of max (decorative: the number is
@@ -427,6 +425,31 @@ function exchangeSection(xs) {
   // Widths are set from script (the style-src policy allows no inline styles).
   for (const b of sec.querySelectorAll(".bar")) b.style.width = b.dataset.w + "px";
   return sec;
+}
+
+function auditTable(caption, rows, proofSize, attrs) {
+  return table(caption, [
+    ["#", (e) => String(e.index)], ["Time", (e) => fmtTime(e.entry.time)], ["Actor", (e) => e.entry.actor], ["Role", (e) => e.entry.role],
+    ["Action", (e) => e.entry.action], ["Purpose", (e) => e.entry.purpose || ""],
+    ["Objects", (e) => (e.entry.objects || []).map((o, i) => [i ? ", " : "", el("a", { href: "#/trail/" + encodeURIComponent(o.replace(/^[^:]*:/, "")) }, o)])],
+    ["Detail", (e) => e.entry.detail ? el("code", { class: "detail" }, JSON.stringify(e.entry.detail)) : ""],
+    ["Proof", (e) => e.index < proofSize ? el("a", { href: "#/proof/" + e.index, class: "proof-link" }, "inclusion proof") : "pending checkpoint"],
+  ], rows, attrs);
+}
+
+// trailPage lists every audit entry naming a record: who enrolled, read,
+// searched, decided or disclosed it, and to whom.
+async function trailPage(id) {
+  const input = el("input", { name: "object", value: id || "", autocomplete: "off", spellcheck: "false", size: 40 });
+  const form = el("form", { class: "card", id: "trail-form" }, field("Record id (person, encounter, task or request)", input), el("button", { type: "submit" }, "Show trail"));
+  form.addEventListener("submit", (e) => { e.preventDefault(); location.hash = "#/trail/" + encodeURIComponent(input.value.trim()); });
+  if (!id) return setMain("Record trail", form);
+  const [cp, es] = await Promise.all([call("GET", "/v1/audit/checkpoint"), call("GET", "/v1/audit/entries?count=500&object=" + encodeURIComponent(id))]);
+  const rows = (es.entries || []).slice().reverse();
+  const disclosed = rows.filter((e) => ["disclosure", "search.received", "search.sent", "notification"].includes(e.entry.action));
+  setMain("Record trail: " + id, form,
+    el("p", {}, `${rows.length} entr${rows.length === 1 ? "y names" : "ies name"} this record; ${disclosed.length} of them ${disclosed.length === 1 ? "is a partner exchange message" : "are partner exchange messages"}.`),
+    auditTable("Entries naming the record, newest first", rows, cp.size, { id: "trail-entries" }));
 }
 
 async function proofPage(index) {
