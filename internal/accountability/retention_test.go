@@ -41,7 +41,6 @@ func TestParsePeriod(t *testing.T) {
 	}
 }
 
-
 func TestRetentionInjectedClock(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
