@@ -73,6 +73,8 @@ type cylinder struct {
 	planes [3]uint64        // binary digits of each cell's count of set slices
 	x, y   float32          // position at 500 ppi, y pointing up
 	theta  float32          // direction, radians, counter-clockwise, [0, 2π)
+	cos    float32          // cos theta
+	sin    float32          // sin theta
 }
 
 // point is a minutia in the matcher's frame: 500 ppi, y up.
@@ -299,6 +301,7 @@ func cylinders(ps []point) []cylinder {
 			c.planes[2] |= carry2
 		}
 		c.x, c.y, c.theta = float32(m.x), float32(m.y), float32(m.theta)
+		c.sin, c.cos = float32(sin), float32(cos)
 		out = append(out, c)
 	}
 	// Sorted by direction, so that Score finds the cylinders within δθ

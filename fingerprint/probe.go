@@ -113,11 +113,40 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 	keys, hist := &pr.keys, &pr.hist
 	clear(hist[:])
 	n := 0
+	// The candidates within δθ of a[i] are the window [lo, hi) of b
+	// repeated three times, shifted by −2π, 0 and +2π (theta below):
+	// a is sorted by direction too, so the window only moves forward.
+	nb3 := 3 * len(b)
+	theta := func(e int) float32 {
+		k := 0
+		if e >= len(b) {
+			k = 1
+			if e >= 2*len(b) {
+				k = 2
+			}
+		}
+		return b[e-k*len(b)].theta + float32(k-1)*(2*math.Pi)
+	}
+	lo, hi := 0, 0
 	for i := range a {
 		ca := &a[i]
-		r := c.thetaRuns(ca.theta, mccMaxDir)
-		for _, run := range r {
-			for j := run[0]; j < run[1]; j++ {
+		for lo < nb3 && theta(lo) < ca.theta-mccMaxDir {
+			lo++
+		}
+		hi = max(hi, lo)
+		for hi < nb3 && theta(hi) <= ca.theta+mccMaxDir {
+			hi++
+		}
+		for e := lo; e < hi; {
+			off := 0
+			if e >= len(b) {
+				off = len(b)
+				if e >= 2*len(b) {
+					off = 2 * len(b)
+				}
+			}
+			end := min(hi, off+len(b))
+			for j := e - off; j < end-off; j++ {
 				cb := &b[j]
 				v := ca.valid & cb.valid
 				if bits.OnesCount64(v) < mccMinCommon {
@@ -148,6 +177,7 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 				hist[key>>24]++
 				n++
 			}
+			e = end
 		}
 	}
 	// Keep the topPairs best: find the histogram bucket where they end,
@@ -237,9 +267,13 @@ func (pr *Probe) relax(a []cylinder, c *Prepared, n int) float64 {
 	// Compatibility ρ of every two selected pairs. δ is each pair's
 	// rotation from the candidate to the probe.
 	for i, p := range sel {
-		d := wrap32(a[p.a].theta - b[p.b].theta)
-		sn, cs := math.Sincos(float64(d))
-		pr.rot[i] = rotation{d: d, cos: float32(cs), sin: float32(sn)}
+		ca, cb := &a[p.a], &b[p.b]
+		// cos and sin of θa − θb from those of θa and θb.
+		pr.rot[i] = rotation{
+			d:   wrap32(ca.theta - cb.theta),
+			cos: ca.cos*cb.cos + ca.sin*cb.sin,
+			sin: ca.sin*cb.cos - ca.cos*cb.sin,
+		}
 	}
 	for i := range sel {
 		pr.rho[i*m+i] = 0
@@ -316,7 +350,8 @@ const (
 func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 	b := c.cyl
 	rot := pb.theta - pa.theta
-	sn, cs := float32(math.Sin(float64(rot))), float32(math.Cos(float64(rot)))
+	// cos and sin of θb − θa from those of θa and θb.
+	sn, cs := pb.sin*pa.cos-pb.cos*pa.sin, pb.cos*pa.cos+pb.sin*pa.sin
 	used := &pr.used[1]
 	clear(used[:len(b)])
 	m := 0
@@ -406,6 +441,19 @@ const (
 // numPairs is nP of the MCC paper: how many pairs the score averages, from
 // minNP to maxNP by a sigmoid of the smaller minutiae count.
 func numPairs(n int) int {
+	return int(numPairsTable[min(max(n, 0), maxMatchM)])
+}
+
+// numPairsTable[n] is numPairs(n), numPairsFormula as a table.
+var numPairsTable = func() (t [maxMatchM + 1]uint8) {
+	for n := range t {
+		t[n] = uint8(numPairsFormula(n))
+	}
+	return
+}()
+
+// numPairsFormula is nP as the MCC paper writes it.
+func numPairsFormula(n int) int {
 	z := 1 / (1 + math.Exp(-tauP*(float64(n)-muP)))
 	return minNP + int(math.Round(z*(maxNP-minNP)))
 }
