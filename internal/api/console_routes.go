@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/png"
 	"net/http"
 	"strconv"
 	"strings"
@@ -28,6 +29,9 @@ type FingerView struct {
 	Resolution int           `json:"resolution"`
 	Quality    int           `json:"quality"`
 	Minutiae   []MinutiaView `json:"minutiae"`
+	// Image is the sample image as a data: URL (PNG or JPEG) when the node
+	// keeps images (keep_images); it covers the template's Width×Height.
+	Image string `json:"image,omitempty"`
 }
 
 // MinutiaView is one minutia: pixels (origin top-left, y down), direction
@@ -89,6 +93,7 @@ func (s *Server) consoleTask(w http.ResponseWriter, r *http.Request, a node.Acto
 	}
 	probe := map[int]*fingerprint.Template{}
 	out := &ConsoleTask{Task: t, Probe: []*FingerView{}, Candidates: []ConsoleCandidate{}}
+	images := &sampleImages{s: s, byEnc: map[string]map[string]*store.Sample{}}
 	for _, id := range owners {
 		ts, err := s.fingerTemplates(ctx, id)
 		if err != nil {
@@ -97,7 +102,11 @@ func (s *Server) consoleTask(w http.ResponseWriter, r *http.Request, a node.Acto
 		for _, st := range ts {
 			if st.EncounterID == t.EncounterID && probe[st.pos] == nil {
 				probe[st.pos] = st.t
-				out.Probe = append(out.Probe, fingerView(st.t, st.pos))
+				v := fingerView(st.t, st.pos)
+				if v.Image, err = images.dataURL(ctx, st); err != nil {
+					return err
+				}
+				out.Probe = append(out.Probe, v)
 			}
 		}
 	}
@@ -113,21 +122,25 @@ func (s *Server) consoleTask(w http.ResponseWriter, r *http.Request, a node.Acto
 				continue
 			}
 			// The candidate's best impression of that finger by the matcher.
-			var best *fingerprint.Template
+			var best *storedFinger
 			bestScore := -1.0
-			for _, st := range ts {
+			for i, st := range ts {
 				if st.pos != sc.Position || st.EncounterID == t.EncounterID {
 					continue
 				}
 				if s := fingerprint.Compare(p, st.t); s > bestScore {
-					best, bestScore = st.t, s
+					best, bestScore = &ts[i], s
 				}
 			}
 			if best == nil {
 				continue
 			}
+			v := fingerView(best.t, sc.Position)
+			if v.Image, err = images.dataURL(ctx, *best); err != nil {
+				return err
+			}
 			cc.Fingers = append(cc.Fingers, FingerComparison{Position: sc.Position, Score: sc.Score,
-				Candidate: fingerView(best, sc.Position), Pairs: fingerprint.Pairs(p, best)})
+				Candidate: v, Pairs: fingerprint.Pairs(p, best.t)})
 		}
 		out.Candidates = append(out.Candidates, cc)
 	}
@@ -136,8 +149,57 @@ func (s *Server) consoleTask(w http.ResponseWriter, r *http.Request, a node.Acto
 
 type storedFinger struct {
 	EncounterID string
+	sampleID    string
 	pos         int
 	t           *fingerprint.Template
+}
+
+// sampleImages reads kept sample images, one encounter at a time.
+type sampleImages struct {
+	s     *Server
+	byEnc map[string]map[string]*store.Sample
+}
+
+// dataURL returns the finger's sample image as a data: URL, "" when the
+// node did not keep it. PNG and JPEG pass as they are; other formats
+// (WSQ, BMP, TIFF) are converted to PNG, which browsers can show.
+func (si *sampleImages) dataURL(ctx context.Context, f storedFinger) (string, error) {
+	m, ok := si.byEnc[f.EncounterID]
+	if !ok {
+		ss, err := si.s.n.Store().Samples(ctx, f.EncounterID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+		m = map[string]*store.Sample{}
+		for _, sm := range ss {
+			m[sm.ID] = sm
+		}
+		si.byEnc[f.EncounterID] = m
+	}
+	sm := m[f.sampleID]
+	if sm == nil || len(sm.Image) == 0 {
+		return "", nil
+	}
+	mime := ""
+	switch sm.ImageFormat {
+	case "png":
+		mime = "image/png"
+	case "jpeg":
+		mime = "image/jpeg"
+	}
+	b := sm.Image
+	if mime == "" {
+		img, _, err := image.Decode(bytes.NewReader(sm.Image))
+		if err != nil {
+			return "", fmt.Errorf("sample %s image (%s): %w", sm.ID, sm.ImageFormat, err)
+		}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			return "", err
+		}
+		b, mime = buf.Bytes(), "image/png"
+	}
+	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(b), nil
 }
 
 // fingerTemplates decodes a person's stored finger templates.
@@ -162,7 +224,7 @@ func (s *Server) fingerTemplates(ctx context.Context, personID string) ([]stored
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", st.ID, err)
 		}
-		out = append(out, storedFinger{EncounterID: st.EncounterID, pos: st.Position, t: ft})
+		out = append(out, storedFinger{EncounterID: st.EncounterID, sampleID: st.SampleID, pos: st.Position, t: ft})
 	}
 	return out, nil
 }

@@ -10,10 +10,12 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/bixproject/bix/internal/node"
+	"github.com/bixproject/bix/internal/store"
 )
 
 // getJSON GETs path with token and decodes the body into v (when not nil);
@@ -250,4 +252,53 @@ func FuzzParseCheckpoint(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestConsoleTaskImages: a node that keeps images sends them with the
+// task's templates, as PNG data URLs covering the template.
+func TestConsoleTaskImages(t *testing.T) {
+	ctx := context.Background()
+	kek, _ := store.ParseKEK(store.GenerateKeyText())
+	n, err := node.Open(ctx, node.Config{DataDir: t.TempDir(), NodeID: "images.test", KEK: kek, KeepImages: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	srv := httptest.NewServer(NewServer(n, nil))
+	defer srv.Close()
+	sys := node.Actor{User: "setup", Role: node.RoleSystem}
+	offTok, _ := n.AddUser(ctx, sys, "olga", node.RoleOfficer)
+	exTok, _ := n.AddUser(ctx, sys, "emil", node.RoleExaminer)
+	off := &Client{BaseURL: srv.URL, Token: offTok}
+	if _, err := off.Enroll(ctx, &node.EnrollRequest{Fingers: fingers(t, 1, 0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := off.Enroll(ctx, &node.EnrollRequest{Fingers: fingers(t, 1, 1, 1)})
+	if err != nil || again.TaskID == "" {
+		t.Fatalf("re-enroll: %+v, %v", again, err)
+	}
+	var ct ConsoleTask
+	if got := getJSON(t, "GET", srv.URL+"/v1/console/tasks/"+again.TaskID, exTok, nil, &ct); got != 200 {
+		t.Fatalf("console task: %d", got)
+	}
+	if len(ct.Probe) != 1 || len(ct.Candidates) != 1 || len(ct.Candidates[0].Fingers) != 1 {
+		t.Fatalf("console task: %+v", ct)
+	}
+	for _, v := range []*FingerView{ct.Probe[0], ct.Candidates[0].Fingers[0].Candidate} {
+		b64, ok := strings.CutPrefix(v.Image, "data:image/png;base64,")
+		if !ok {
+			t.Fatalf("image %.40q: want a PNG data URL", v.Image)
+		}
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := png.DecodeConfig(bytes.NewReader(raw))
+		if err != nil || cfg.Width != 320 || cfg.Height != 360 {
+			t.Errorf("image %dx%d, %v; want the 320x360 sample", cfg.Width, cfg.Height, err)
+		}
+	}
+	if ct.Probe[0].Image == ct.Candidates[0].Fingers[0].Candidate.Image {
+		t.Error("probe and candidate show the same image")
+	}
 }

@@ -179,3 +179,50 @@ func TestConsoleEndToEnd(t *testing.T) {
 	// And the auditor cannot open the examiner's pages.
 	do("auditor task page", chromedp.Navigate(base+"/#/task/"+taskID), chromedp.WaitVisible(chromedp.CSS(`#forbidden`)))
 }
+
+// TestConsoleTaskImages: on a node that keeps images the examiner's task
+// page draws the finger images under the minutiae.
+func TestConsoleTaskImages(t *testing.T) {
+	needChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	in, err := NewImageNode(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Stop()
+	bctx, stop, err := NewBrowser(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	sctx, scancel := context.WithTimeout(bctx, 60*time.Second)
+	defer scancel()
+	if err := chromedp.Do(sctx, SignIn(in.URL, in.ExaminerToken), chromedp.Navigate(in.URL+"/#/task/"+in.TaskID),
+		chromedp.WaitVisible(chromedp.CSS(`figure.finger canvas`))); err != nil {
+		t.Fatal(err)
+	}
+	labels, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("figure.finger canvas")].map(c => c.getAttribute("aria-label"))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(labels) != len(Positions) {
+		t.Fatalf("%d comparisons, want %d", len(labels), len(Positions))
+	}
+	for _, l := range labels {
+		if strings.Contains(l, "no images") {
+			t.Errorf("comparison without images: %q", l)
+		}
+	}
+	// The panels are not blank: the image's ridges darken the probe panel.
+	dark, err := chromedp.Run(bctx, chromedp.Evaluate[int](`(() => {
+		const c = document.querySelector("figure.finger canvas"), x = c.getContext("2d");
+		const d = x.getImageData(0, 20 * (window.devicePixelRatio || 1), c.width / 3, c.height / 2).data;
+		let n = 0;
+		for (let i = 0; i < d.length; i += 4) if (d[i] < 150 && d[i+1] < 150 && d[i+2] < 150) n++;
+		return n;
+	})()`))
+	if err != nil || dark < 1000 {
+		t.Errorf("probe panel has %d dark pixels (%v): no image drawn", dark, err)
+	}
+}

@@ -133,6 +133,18 @@ func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]
 			return err
 		},
 		func() error {
+			in, err := NewImageNode(ctx, filepath.Join(tmp, "images"))
+			if err != nil {
+				return err
+			}
+			defer in.Stop()
+			if err := step("examiner task with images", SignIn(in.URL, in.ExaminerToken), chromedp.Navigate(in.URL+"/#/task/"+in.TaskID),
+				chromedp.WaitVisible(chromedp.CSS(`figure.finger canvas`))); err != nil {
+				return err
+			}
+			return shoot(Shot{"examiner-task-images.png", "examiner", "task on a node that keeps images: minutiae over the finger images"})
+		},
+		func() error {
 			return step("auditor log", SignIn(base, tok["auditor"]), chromedp.WaitVisible(chromedp.CSS(`#checkpoint .badge`)))
 		},
 		func() error { return shoot(Shot{"auditor-log.png", "auditor", "audit log with checkpoint status"}) },

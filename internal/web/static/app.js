@@ -308,17 +308,17 @@ async function taskPage(id) {
   const t = v.task;
   const decided = t.state === "decided";
   const probeByPos = new Map(v.probe.map((f) => [f.position, f]));
-  const cands = v.candidates.map((c) => el("section", { class: "card candidate", "aria-label": `Candidate ${c.rank}` },
+  const cands = await Promise.all(v.candidates.map(async (c) => el("section", { class: "card candidate", "aria-label": `Candidate ${c.rank}` },
     el("h2", {}, `Candidate ${c.rank}: `, el("a", { href: "#/persons/" + encodeURIComponent(c.person_id) }, c.person_id), ` — fused score ${score(c.score)}`),
     c.fingers.length === 0 ? el("p", {}, "No finger of this candidate at the probe's positions.") : null,
-    c.fingers.map((f) => {
+    await Promise.all(c.fingers.map(async (f) => {
       const p = probeByPos.get(f.position);
       return el("figure", { class: "finger" },
-        comparison(p, f.candidate, f.pairs || []),
+        await comparison(p, f.candidate, f.pairs || []),
         el("figcaption", {}, `Finger ${f.position} (${positions[f.position - 1] ? positions[f.position - 1][1] : "unknown"}): score ${score(f.score)}, `,
           `${(f.pairs || []).length} paired minutiae of ${p.minutiae.length} (probe) and ${f.candidate.minutiae.length} (candidate); `,
           `probe quality ${p.quality}, candidate quality ${f.candidate.quality}.`));
-    })));
+    })))));
 
   const outcome = el("select", { id: "outcome", name: "outcome" }, ["same", "different", "inconclusive"].map((o) => el("option", { value: o }, o)));
   const cand = el("select", { id: "candidate", name: "candidate" }, t.candidates.map((c) => el("option", { value: c.person_id }, `${c.rank}: ${c.person_id}`)));

@@ -30,10 +30,24 @@ function minutia(ctx, x, y, angle, kind, color) {
   ctx.stroke();
 }
 
+async function load(src) {
+  if (!src) return null;
+  const img = new Image();
+  img.src = src;
+  try {
+    await img.decode();
+    return img;
+  } catch {
+    return null;
+  }
+}
+
 // comparison returns a canvas with probe (left) and candidate (right)
-// minutiae and lines between the pairs, and a text description for
-// screen readers.
-export function comparison(probe, cand, pairs) {
+// finger images (when the node keeps them) with their minutiae overlaid,
+// lines between the paired minutiae, and a text description for screen
+// readers.
+export async function comparison(probe, cand, pairs) {
+  const [ia, ib] = await Promise.all([load(probe.image), load(cand.image)]);
   const a = fit(probe), b = fit(cand);
   const width = a.w + GAP + b.w, height = Math.max(a.h, b.h) + 24;
   const dpr = window.devicePixelRatio || 1;
@@ -44,7 +58,8 @@ export function comparison(probe, cand, pairs) {
   c.style.height = height + "px";
   c.setAttribute("role", "img");
   c.setAttribute("aria-label",
-    `Finger ${probe.position}: probe ${probe.minutiae.length} minutiae, candidate ${cand.minutiae.length} minutiae, ${pairs.length} paired.`);
+    `Finger ${probe.position}: probe ${probe.minutiae.length} minutiae, candidate ${cand.minutiae.length} minutiae, ${pairs.length} paired.` +
+    (ia || ib ? "" : " The node keeps no images: minutiae only."));
   const ctx = c.getContext("2d");
   ctx.scale(dpr, dpr);
   ctx.font = "12px system-ui, sans-serif";
@@ -55,6 +70,11 @@ export function comparison(probe, cand, pairs) {
   ctx.fillStyle = "#f4f1ea";
   ctx.fillRect(0, oy, a.w, a.h);
   ctx.fillRect(bx, oy, b.w, b.h);
+  // Images are drawn faded so that the overlay stays readable.
+  ctx.globalAlpha = 0.55;
+  if (ia) ctx.drawImage(ia, 0, oy, a.w, a.h);
+  if (ib) ctx.drawImage(ib, bx, oy, b.w, b.h);
+  ctx.globalAlpha = 1;
   ctx.strokeStyle = "#b9b2a3";
   ctx.strokeRect(0.5, oy + 0.5, a.w - 1, a.h - 1);
   ctx.strokeRect(bx + 0.5, oy + 0.5, b.w - 1, b.h - 1);

@@ -1,0 +1,81 @@
+package browse
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"net"
+	"net/http"
+
+	"github.com/bixproject/bix/internal/api"
+	"github.com/bixproject/bix/internal/node"
+	"github.com/bixproject/bix/internal/store"
+	"github.com/bixproject/bix/synth"
+)
+
+// ImageNode is a single node that keeps sample images (keep_images), with
+// one deduplication task, so that the examiner's page shows finger images
+// under the minutiae (the demo pair keeps templates only).
+type ImageNode struct {
+	URL           string
+	ExaminerToken string
+	TaskID        string
+	stop          func()
+}
+
+// NewImageNode starts the node in dir on a loopback port and enrolls two
+// impressions of the same synthetic fingers.
+func NewImageNode(ctx context.Context, dir string) (*ImageNode, error) {
+	kek, err := store.ParseKEK(store.GenerateKeyText())
+	if err != nil {
+		return nil, err
+	}
+	n, err := node.Open(ctx, node.Config{DataDir: dir, NodeID: "images-demo", KEK: kek, KeepImages: true}, nil)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	hs := &http.Server{Handler: api.NewServer(n, nil)}
+	go hs.Serve(ln)
+	in := &ImageNode{URL: "http://" + ln.Addr().String(), stop: func() { hs.Close(); n.Close() }}
+	sys := node.Actor{User: "console-setup", Role: node.RoleSystem}
+	off, err := n.AddUser(ctx, sys, "officer", node.RoleOfficer)
+	if err == nil {
+		in.ExaminerToken, err = n.AddUser(ctx, sys, "examiner", node.RoleExaminer)
+	}
+	if err != nil {
+		in.Stop()
+		return nil, err
+	}
+	oc := &api.Client{BaseURL: in.URL, Token: off}
+	for imp := int64(1); imp <= 2; imp++ {
+		req := &node.EnrollRequest{Encounter: node.EncounterInfo{Location: "Land border", Consent: true, Notice: true}}
+		for _, pos := range Positions {
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, synth.NewFinger(synth.FingerSeed(1000, pos)).Impression(imp, synth.ImpressionOptions{Variation: 0.5})); err != nil {
+				in.Stop()
+				return nil, err
+			}
+			req.Fingers = append(req.Fingers, node.FingerImage{Position: pos, PPI: 500, Image: buf.Bytes()})
+		}
+		r, err := oc.Enroll(ctx, req)
+		if err != nil {
+			in.Stop()
+			return nil, err
+		}
+		in.TaskID = r.TaskID
+	}
+	if in.TaskID == "" {
+		in.Stop()
+		return nil, fmt.Errorf("second impressions of the same fingers made no deduplication task")
+	}
+	return in, nil
+}
+
+// Stop stops the node.
+func (in *ImageNode) Stop() { in.stop() }
