@@ -1,8 +1,12 @@
 package browse
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/bixproject/bix/internal/node"
+	"github.com/bixproject/bix/synth"
 )
 
 // needChromium skips the test when Chromium is absent, except in CI
@@ -97,6 +102,24 @@ func TestConsoleEndToEnd(t *testing.T) {
 	taskID := text("#enroll-task")
 	if !strings.Contains(text("#enroll-result"), f.Dup) {
 		t.Errorf("enrollment result does not list the enrolled person %s as a candidate", f.Dup)
+	}
+
+	// Officer: quality feedback on finger images before enrolling them:
+	// a real finger passes, a blank image is a failure to acquire.
+	imgDir := t.TempDir()
+	good, blank := filepath.Join(imgDir, "finger2.png"), filepath.Join(imgDir, "blank.png")
+	writePNG(t, good, synth.NewFinger(424242).Impression(1, synth.ImpressionOptions{}))
+	writePNG(t, blank, image.NewGray(image.Rect(0, 0, 300, 300)))
+	do("quality check",
+		chromedp.Navigate(base+"/#/enroll"),
+		chromedp.WaitVisible(chromedp.CSS(`#enroll-images`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`#enroll-f2`), []string{good}),
+		chromedp.SetUploadFiles(chromedp.CSS(`#enroll-f7`), []string{blank}),
+		chromedp.Click(chromedp.CSS(`#check-quality`)),
+		chromedp.WaitVisible(chromedp.CSS(`#quality-feedback table.samples`)))
+	rows, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#quality-feedback tbody tr")].map(r => r.innerText.replace(/\s+/g, " "))`))
+	if err != nil || len(rows) != 2 || !strings.HasPrefix(rows[0], "2 ok") || !strings.Contains(rows[1], "failure_to_acquire") {
+		t.Errorf("quality feedback rows %q (%v): want finger 2 ok and finger 7 failure_to_acquire", rows, err)
 	}
 
 	// Officer: the audit pages are not theirs, in the console and in the API.
@@ -224,5 +247,16 @@ func TestConsoleTaskImages(t *testing.T) {
 	})()`))
 	if err != nil || dark < 1000 {
 		t.Errorf("probe panel has %d dark pixels (%v): no image drawn", dark, err)
+	}
+}
+
+func writePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

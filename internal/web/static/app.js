@@ -203,7 +203,7 @@ async function enrollPage() {
   const fingers = fingerInputs("enroll");
   const feedback = el("div", { "aria-live": "polite", id: "quality-feedback" });
   const outB = el("div", { "aria-live": "polite" });
-  const check = el("button", { type: "button", class: "secondary" }, "Check quality");
+  const check = el("button", { type: "button", class: "secondary", id: "check-quality" }, "Check quality");
   check.addEventListener("click", async () => {
     feedback.replaceChildren(el("p", {}, "Checking…"));
     try {
