@@ -351,3 +351,34 @@ func TestLocalSimilaritiesMatchReference(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalSimilaritiesPileUp compares lattices of parallel minutiae, whose
+// interior cylinders are identical, so that most similarities fall in one
+// histogram bucket (the slices.Sort path of localSimilarities).
+func TestLocalSimilaritiesPileUp(t *testing.T) {
+	lattice := func(step int) *Template {
+		tm := &Template{Width: 400, Height: 400, Resolution: 500}
+		for y := 20; y < 380 && len(tm.Minutiae) < maxMatchM; y += step {
+			for x := 20; x < 380 && len(tm.Minutiae) < maxMatchM; x += step {
+				tm.Minutiae = append(tm.Minutiae, Minutia{X: x, Y: y, Angle: 1, Quality: 50})
+			}
+		}
+		return tm
+	}
+	for _, step := range []int{20, 24, 30} {
+		p, c := NewProbe(lattice(step)), Prepare(lattice(step))
+		got := p.localSimilarities(p.p.cyl, c)
+		want := referenceTop(p.p.cyl, c.cyl)
+		if got != len(want) || !slices.Equal(p.top[:got], want) {
+			t.Fatalf("lattice %d: fast top %v\nreference %v", step, p.top[:got], want)
+		}
+	}
+}
+
+func TestNumPairsTable(t *testing.T) {
+	for n := 0; n <= maxMatchM; n++ {
+		if got, want := numPairs(n), numPairsFormula(n); got != want {
+			t.Errorf("numPairs(%d) = %d, formula %d", n, got, want)
+		}
+	}
+}

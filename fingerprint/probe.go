@@ -51,15 +51,16 @@ func (p *Prepared) Len() int { return len(p.cyl) }
 type Probe struct {
 	p Prepared
 
-	keys  [maxMatchM * maxMatchM]uint32
-	hist  [256]uint16
-	top   [topPairs]pairSim
-	sel   [maxRelax]pairSim
-	used  [2][maxMatchM]bool
-	lam   [2][maxRelax]float32
-	rho   [maxRelax * maxRelax]float32
-	order [maxRelax]int
-	rot   [maxRelax]rotation
+	keys   [maxMatchM * maxMatchM]uint32
+	sorted [maxMatchM * maxMatchM]uint32
+	hist   [256]uint16
+	top    [topPairs]pairSim
+	sel    [maxRelax]pairSim
+	used   [2][maxMatchM]bool
+	lam    [2][maxRelax]float32
+	rho    [maxRelax * maxRelax]float32
+	order  [maxRelax]int
+	rot    [maxRelax]rotation
 }
 
 // rotation is the rotation δ from a candidate minutia to the probe minutia
@@ -190,18 +191,37 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 			break
 		}
 	}
-	m := 0
+	// Bucket sort, best first: lay out the buckets from the top down to
+	// cut, scatter the keys into them, then sort by insertion, which only
+	// moves keys within their bucket (a pathological pile-up in one bucket
+	// goes to slices.Sort).
+	pos := uint16(0)
+	for c := len(hist) - 1; c >= cut; c-- {
+		cnt := hist[c]
+		hist[c] = pos
+		pos += cnt
+	}
+	out := pr.sorted[:pos]
 	for _, k := range keys[:n] {
-		if int(k>>24) >= cut {
-			keys[m] = k
-			m++
+		if b := k >> 24; int(b) >= cut {
+			out[hist[b]] = k
+			hist[b]++
 		}
 	}
-	sel := keys[:m]
-	slices.Sort(sel)
-	m = min(m, topPairs)
-	for k := 0; k < m; k++ {
-		key := sel[len(sel)-1-k]
+	if len(out) > 4*topPairs {
+		slices.Sort(out)
+		slices.Reverse(out)
+	} else {
+		for i := 1; i < len(out); i++ {
+			k, j := out[i], i
+			for ; j > 0 && out[j-1] < k; j-- {
+				out[j] = out[j-1]
+			}
+			out[j] = k
+		}
+	}
+	m := min(len(out), topPairs)
+	for k, key := range out[:m] {
 		pr.top[k] = pairSim{s: float32(key>>16) / 65535, a: uint8(key >> 8), b: uint8(key)}
 	}
 	return m
