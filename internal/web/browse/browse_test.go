@@ -168,6 +168,17 @@ func TestConsoleEndToEnd(t *testing.T) {
 		t.Fatalf("task %s not decided same as %s by the examiner", taskID, f.Dup)
 	}
 
+	// The person page shows the decision to the examiner.
+	do("person decisions", chromedp.Navigate(base+"/#/persons/"+f.Dup), chromedp.WaitVisible(chromedp.CSS(`#person-decisions`)))
+	if got := text("#person-decisions"); !strings.Contains(got, taskID) || !strings.Contains(got, "same") {
+		t.Errorf("person page decisions lack task %s decided same:\n%s", taskID, got)
+	}
+	// Signing out forgets the token.
+	do("sign out", chromedp.Click(chromedp.CSS(`#who button`)), chromedp.WaitVisible(chromedp.CSS(`#signin`)))
+	if left, err := chromedp.Run(bctx, chromedp.Evaluate[string](`sessionStorage.getItem("bix.session") || ""`)); err != nil || left != "" {
+		t.Errorf("session after sign-out: %q, %v", left, err)
+	}
+
 	// Auditor: a checkpoint covers the decision; its entry's proof checks;
 	// the partner's searches are counted.
 	if err := f.PartnerSearches(ctx); err != nil {

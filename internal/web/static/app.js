@@ -264,7 +264,19 @@ async function personPage(id) {
     ["Nationality", p.nationality], ["Category", p.category], ["Minor", p.minor ? "yes" : "no"], ["Status", p.status],
     ["Protection status", p.protection_status ? "yes" : "no"], ["Templates", String(p.templates)], ["Merged into", p.merged_into],
   ].filter(([, v]) => v !== undefined && v !== "").map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
-  setMain("Person " + p.id, el("section", { class: "card" }, dl),
+  // Decisions about this person, for the roles that may read tasks.
+  let decisions = null;
+  if (["examiner", "supervisor"].includes(session().role)) {
+    const ts = await call("GET", "/v1/tasks");
+    const mine = ts.filter((t) => t.person_id === p.id || (t.candidates || []).some((c) => c.person_id === p.id));
+    decisions = table("Adjudication tasks and decisions", [
+      ["Task", (t) => el("a", { href: "#/task/" + encodeURIComponent(t.id) }, t.id)], ["State", (t) => t.state],
+      ["Created", (t) => fmtTime(t.created_at)],
+      ["Decision", (t) => t.decision ? `${t.decision.outcome}${t.decision.candidate ? " " + t.decision.candidate : ""} (${t.decision.reason_code})` : ""],
+      ["Examiner", (t) => t.decision ? t.decision.examiner : t.claimed_by || ""],
+    ], mine, { id: "person-decisions" });
+  }
+  setMain("Person " + p.id, el("section", { class: "card" }, dl), decisions,
     table("Encounters", [
       ["Captured", (e) => fmtTime(e.captured_at)], ["Location", (e) => e.location || ""], ["Category", (e) => e.category || ""],
       ["Officer", (e) => e.officer], ["Source", (e) => e.source], ["Status", (e) => e.status],
