@@ -382,3 +382,67 @@ func TestNumPairsTable(t *testing.T) {
 		}
 	}
 }
+
+// relaxIterateReference is the relaxation of the MCC paper (eq. 25) as a
+// plain loop over slices.
+func relaxIterateReference(rho [][]float32, lam []float32) []float32 {
+	m := len(lam)
+	cur, next := slices.Clone(lam), make([]float32, m)
+	if m < 2 {
+		return cur
+	}
+	inv := (1 - relaxW) / float32(m-1)
+	for it := 0; it < relaxIter; it++ {
+		for i := range m {
+			var s float32
+			for k := range m {
+				s += rho[i][k] * cur[k]
+			}
+			next[i] = relaxW*cur[i] + inv*s
+		}
+		cur, next = next, cur
+	}
+	return cur
+}
+
+func TestRelaxIterateMatchesReference(t *testing.T) {
+	if maxRelax != 16 {
+		t.Fatalf("relaxIterate is unrolled for 16 pairs, maxRelax is %d", maxRelax)
+	}
+	rng := rand.New(rand.NewPCG(29, 30))
+	pr := &Probe{}
+	for n := 0; n < 200; n++ {
+		m := rng.IntN(maxRelax + 1)
+		// Leftovers of a larger earlier comparison beyond m.
+		for i := range pr.rho {
+			for k := range pr.rho[i] {
+				pr.rho[i][k] = rng.Float32()
+			}
+			pr.lam[0][i], pr.lam[1][i] = rng.Float32(), rng.Float32()
+		}
+		rho := make([][]float32, m)
+		lam := make([]float32, m)
+		for i := range m {
+			rho[i] = make([]float32, m)
+			for k := i + 1; k < m; k++ {
+				r := rng.Float32()
+				if rng.IntN(2) == 0 {
+					r = 0
+				}
+				rho[i][k], pr.rho[i][k] = r, r
+			}
+			lam[i] = rng.Float32()
+			pr.lam[0][i] = lam[i]
+		}
+		for i := range m {
+			pr.rho[i][i] = 0
+			for k := 0; k < i; k++ {
+				rho[i][k], pr.rho[i][k] = rho[k][i], rho[k][i]
+			}
+		}
+		got, want := pr.relaxIterate(m), relaxIterateReference(rho, lam)
+		if !slices.Equal(got, want) {
+			t.Fatalf("m %d: relaxIterate %v, reference %v", m, got, want)
+		}
+	}
+}

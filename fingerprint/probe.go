@@ -58,7 +58,8 @@ type Probe struct {
 	sel    [maxRelax]pairSim
 	used   [2][maxMatchM]bool
 	lam    [2][maxRelax]float32
-	rho    [maxRelax * maxRelax]float32
+	rho    [maxRelax][maxRelax]float32
+	eff    [maxRelax]float32
 	order  [maxRelax]int
 	rot    [maxRelax]rotation
 }
@@ -296,42 +297,31 @@ func (pr *Probe) relax(a []cylinder, c *Prepared, n int) float64 {
 		}
 	}
 	for i := range sel {
-		pr.rho[i*m+i] = 0
+		pr.rho[i][i] = 0
 		ai, bi := &a[sel[i].a], &b[sel[i].b]
 		for k := i + 1; k < m; k++ {
 			r := compat(ai, &a[sel[k].a], bi, &b[sel[k].b], &pr.rot[i], pr.rot[k].d)
-			pr.rho[i*m+k] = r
-			pr.rho[k*m+i] = r
+			pr.rho[i][k] = r
+			pr.rho[k][i] = r
 		}
 	}
-	cur, next := pr.lam[0][:m], pr.lam[1][:m]
 	for i, p := range sel {
-		cur[i] = p.s
+		pr.lam[0][i] = p.s
 	}
-	if m > 1 {
-		inv := (1 - relaxW) / float32(m-1)
-		for it := 0; it < relaxIter; it++ {
-			for i := range sel {
-				row := pr.rho[i*m : i*m+m]
-				var s float32
-				for k, r := range row {
-					s += r * cur[k]
-				}
-				next[i] = relaxW*cur[i] + inv*s
-			}
-			cur, next = next, cur
-		}
-	}
+	cur := pr.relaxIterate(m)
 	// Efficiency ε = λ(nrel)/λ(0); keep the nP most efficient pairs.
 	ord := pr.order[:m]
 	for i := range ord {
 		ord[i] = i
 	}
-	eff := func(i int) float32 { return cur[i] / sel[i].s }
+	eff := pr.eff[:m]
+	for i := range eff {
+		eff[i] = cur[i] / sel[i].s
+	}
 	for i := 0; i < nP; i++ {
 		best := i
 		for k := i + 1; k < m; k++ {
-			if eff(ord[k]) > eff(ord[best]) {
+			if eff[ord[k]] > eff[ord[best]] {
 				best = k
 			}
 		}
@@ -351,6 +341,35 @@ func (pr *Probe) relax(a []cylinder, c *Prepared, n int) float64 {
 		mc = max(mc, pr.consolidate(a, c, &a[sel[i].a], &b[sel[i].b]))
 	}
 	return mcc * float64(mc) / math.Sqrt(float64(len(a))*float64(len(b)))
+}
+
+// relaxIterate runs relaxIter iterations of λ ← wR·λ + (1−wR)/(m−1)·ρλ
+// (MCC paper, eq. 25) from pr.lam[0][:m] and returns the final λ. The
+// rows of ρ and λ are fixed-size arrays, zero beyond m, so that a row's
+// product is one unrolled expression without bounds checks, summed in the
+// same order as the plain loop (relaxIterateReference in the tests).
+func (pr *Probe) relaxIterate(m int) []float32 {
+	cur, next := &pr.lam[0], &pr.lam[1]
+	clear(cur[m:])
+	clear(next[:])
+	if m < 2 {
+		return cur[:m]
+	}
+	inv := (1 - relaxW) / float32(m-1)
+	for it := 0; it < relaxIter; it++ {
+		for i := 0; i < m; i++ {
+			r := &pr.rho[i]
+			// ρ beyond m may hold an earlier comparison's values: finite,
+			// times λ = 0.
+			s := r[0]*cur[0] + r[1]*cur[1] + r[2]*cur[2] + r[3]*cur[3] +
+				r[4]*cur[4] + r[5]*cur[5] + r[6]*cur[6] + r[7]*cur[7] +
+				r[8]*cur[8] + r[9]*cur[9] + r[10]*cur[10] + r[11]*cur[11] +
+				r[12]*cur[12] + r[13]*cur[13] + r[14]*cur[14] + r[15]*cur[15]
+			next[i] = relaxW*cur[i] + inv*s
+		}
+		cur, next = next, cur
+	}
+	return cur[:m]
 }
 
 // Consolidation: tolerances at 500 ppi (15 px is 0.75 mm, about one and
