@@ -61,7 +61,9 @@ func ParsePeriod(s string) (Period, error) {
 func (p Period) After(t time.Time) time.Time { return t.AddDate(p.Years, p.Months, p.Days) }
 
 // Policy is the retention configuration: a period per category of person
-// (node.Config.Retention). Persons whose category has no period are kept.
+// (node.Config.Retention). A person's category is the person record's, or
+// when that is empty their encounters'. Persons whose category has no
+// period are kept.
 type Policy map[string]Period
 
 // ParsePolicy parses node.Config.Retention.
@@ -152,7 +154,7 @@ type due struct {
 // expired lists the persons whose retention ended at or before now.
 func (r *Retention) expired(ctx context.Context, now time.Time) ([]due, error) {
 	rows, err := r.Store.DB().QueryContext(ctx, `
-SELECT p.id, p.category, p.created_at, COALESCE(MAX(e.captured_at), '')
+SELECT p.id, CASE WHEN p.category != '' THEN p.category ELSE COALESCE(MAX(e.category), '') END, p.created_at, COALESCE(MAX(e.captured_at), '')
 FROM persons p LEFT JOIN encounters e ON e.person_id = p.id
 WHERE p.status != 'merged'
 GROUP BY p.id ORDER BY p.id`)
