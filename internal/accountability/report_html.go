@@ -26,7 +26,7 @@ type series struct {
 // bar per series. It is plain SVG, no script, so it prints and archives.
 func barChart(title string, groups []string, ss []series) template.HTML {
 	const (
-		width   = 760
+		width   = 900
 		labelW  = 220
 		barH    = 16
 		gap     = 4
@@ -51,7 +51,7 @@ func barChart(title string, groups []string, ss []series) template.HTML {
 		width, height, width, height, template.HTMLEscapeString(title))
 	fmt.Fprintf(&b, `<text x="0" y="16" font-size="15" font-weight="600">%s</text>`, template.HTMLEscapeString(title))
 	for i, s := range ss {
-		x := labelW + i*150
+		x := labelW + i*140
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`, x, top-12, s.Color, x+16, top-2, template.HTMLEscapeString(s.Name))
 	}
 	plotW := float64(width - labelW - 60)
@@ -115,12 +115,12 @@ table{border-collapse:collapse;width:100%}td,th{padding:.25rem .5rem;border-bott
 // WriteHTML writes the oversight report as a page with SVG charts.
 func (o *Oversight) WriteHTML(w io.Writer) error {
 	var groups []string
-	s := []series{{Name: "searches sent", Color: palette[0]}, {Name: "searches received", Color: palette[1]}, {Name: "hits given", Color: palette[2]}, {Name: "disclosures given", Color: palette[4]}}
+	s := []series{{Name: "searches sent", Color: palette[0]}, {Name: "searches received", Color: palette[1]}, {Name: "hits given", Color: palette[2]}, {Name: "disclosures given", Color: palette[4]}, {Name: "notifications", Color: palette[5]}}
 	sent, received, disclosed, refused := 0, 0, 0, 0
 	refusals := map[string]int{}
 	for _, t := range o.Exchanges {
 		groups = append(groups, t.Partner+" · "+nonEmpty(t.Purpose, "(none)"))
-		for i, v := range []int{t.SearchesSent, t.SearchesReceived, t.HitsGiven, t.DisclosuresGiven} {
+		for i, v := range []int{t.SearchesSent, t.SearchesReceived, t.HitsGiven, t.DisclosuresGiven, t.Notifications} {
 			s[i].Bars = append(s[i].Bars, bar{Value: float64(v), Text: fmt.Sprint(v)})
 		}
 		sent += t.SearchesSent

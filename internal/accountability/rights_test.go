@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -241,6 +243,21 @@ func TestRightsAcrossPartners(t *testing.T) {
 		if p == b {
 			js, _ := json.Marshal(o)
 			t.Logf("B oversight: %s", js)
+			var page bytes.Buffer
+			if err := o.WriteHTML(&page); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Count(page.String(), "<svg") < 2 {
+				t.Errorf("oversight page has no charts")
+			}
+			// BIX_PAGES_DIR keeps the pages, to look at them in a browser.
+			if dir := os.Getenv("BIX_PAGES_DIR"); dir != "" {
+				os.WriteFile(filepath.Join(dir, "oversight.html"), page.Bytes(), 0o644)
+				var ap bytes.Buffer
+				if rep, err := rights.Access(ctx, officer, ids[1], "es"); err == nil && rep.WriteHTML(&ap) == nil {
+					os.WriteFile(filepath.Join(dir, "access-es.html"), ap.Bytes(), 0o644)
+				}
+			}
 		}
 	}
 }
