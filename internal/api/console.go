@@ -12,7 +12,7 @@ func (s *Server) console() {
 	s.handle("GET /v1/audit/entries", true, s.auditEntries)
 	s.handle("GET /v1/audit/checkpoint", true, s.auditCheckpoint)
 	s.handle("GET /v1/audit/proofs/{index}", true, s.auditProof)
-	s.handle("GET /v1/audit/exchange", true, s.auditExchange)
+	s.handle("GET /v1/audit/oversight", true, s.auditOversight)
 	h := web.Handler()
 	s.mux.Handle("GET /{$}", h)
 	s.mux.Handle("GET /console/", h)

@@ -286,6 +286,9 @@ func entriesAbout(ctx context.Context, l *audit.Log, role string, size int64, ob
 	return out, nil
 }
 
+// auditPage is how many entries a scan of the whole log reads at a time.
+const auditPage = 1000
+
 // maxAuditPage caps count on GET /v1/audit/entries.
 const maxAuditPage = 500
 

@@ -392,7 +392,7 @@ async function taskPage(id) {
 // --- auditor -------------------------------------------------------------
 
 async function auditPage() {
-  const [cp, es, xs] = await Promise.all([call("GET", "/v1/audit/checkpoint"), call("GET", "/v1/audit/entries?count=100"), call("GET", "/v1/audit/exchange")]);
+  const [cp, es, xs] = await Promise.all([call("GET", "/v1/audit/checkpoint"), call("GET", "/v1/audit/entries?count=100"), call("GET", "/v1/audit/oversight")]);
   const sigs = table("Checkpoint signatures", [
     ["Signer", (g) => g.name], ["Key hash", (g) => el("code", {}, g.key_hash)], ["Kind", (g) => g.witness ? "partner witness cosignature" : "log signature"],
   ], cp.signatures || []);
@@ -407,7 +407,7 @@ async function auditPage() {
     cp.size < cp.log_size ? el("p", { class: "note" }, `${cp.log_size - cp.size} entries are newer than the latest checkpoint; they get proofs once the next checkpoint is signed.`) : null,
     sigs);
   const rows = (es.entries || []).slice().reverse();
-  setMain("Audit log", status, exchangeSection(xs),
+  setMain("Audit log", status, oversightSection(xs),
     auditTable(`Entries ${es.start}–${es.start + es.entries.length - 1} of ${es.size}, newest first`, rows, cp.size, { id: "audit-entries" }));
 }
 
@@ -418,22 +418,44 @@ function bar(n, max, cls) {
   return el("span", { class: "barcell" }, el("span", { class: "bar " + (cls || ""), style: null, "aria-hidden": "true", "data-w": w }), " ", String(n));
 }
 
-function exchangeSection(xs) {
-  const flows = xs.flows || [], refusals = xs.refusals || [];
-  const maxF = Math.max(0, ...flows.map((f) => f.requests));
-  const maxR = Math.max(0, ...refusals.map((r) => r.count));
-  const sec = el("section", { class: "card", id: "exchange", "aria-label": "Partner exchange" },
-    el("h2", {}, "Partner exchange"),
-    el("p", { class: "note" }, `Counted from all ${xs.entries} audit entries. Out: this node asked the partner; in: the partner asked this node.`),
-    table("Messages per partner and purpose", [
-      ["Direction", (f) => f.direction], ["Partner", (f) => f.partner], ["Purpose", (f) => f.purpose || "—"], ["Action", (f) => f.action],
-      ["Requests", (f) => bar(f.requests, maxF)], ["Answered", (f) => String(f.answered)], ["Hits", (f) => bar(f.hits, maxF, "hit")],
-      ["Refused", (f) => bar(f.refused, maxF, "refused")],
-    ], flows, { id: "exchange-flows" }),
-    table("Refusals by rule", [
-      ["Direction", (r) => r.direction], ["Partner", (r) => r.partner], ["Code", (r) => el("code", {}, r.code)], ["Agreement rule", (r) => r.rule || "—"],
-      ["Count", (r) => bar(r.count, maxR, "refused")],
-    ], refusals, { id: "exchange-refusals" }));
+// counts renders a {name: count} map as a table with bars, largest first.
+function counts(caption, keyHeader, m, cls, attrs) {
+  const rows = Object.entries(m || {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const max = Math.max(0, ...rows.map(([, n]) => n));
+  return table(caption, [[keyHeader, ([k]) => el("code", {}, k)], ["Count", ([, n]) => bar(n, max, cls)]], rows, attrs);
+}
+
+function mapText(m) {
+  const e = Object.entries(m || {});
+  return e.length ? e.map(([k, n]) => `${k}: ${n}`).join(", ") : "—";
+}
+
+// oversightSection shows the oversight report (the same counts as bix
+// report): the partner exchange per partner and purpose, refusals by rule,
+// and every logged action by kind.
+function oversightSection(o) {
+  const xs = o.exchanges || [];
+  const max = Math.max(0, ...xs.map((x) => Math.max(x.searches_sent, x.searches_received)));
+  const refusals = {};
+  for (const x of xs) {
+    for (const [rule, n] of Object.entries(x.refusals_given || {})) refusals[`${x.partner} / ${x.purpose}: ${rule} (by this node)`] = n;
+    for (const [code, n] of Object.entries(x.refusals_received || {})) refusals[`${x.partner} / ${x.purpose}: ${code} (by the partner)`] = n;
+  }
+  const sec = el("section", { class: "card", id: "oversight", "aria-label": "Oversight report" },
+    el("h2", {}, "Oversight report"),
+    el("p", { class: "note" }, `Counted from the ${o.entries} audit entries logged ${String(o.from).startsWith("0001-") ? "since the log began" : "from " + fmtTime(o.from)} until ${fmtTime(o.to)} (the same report as bix report).`),
+    table("Partner exchange per partner and purpose", [
+      ["Partner", (x) => x.partner], ["Purpose", (x) => x.purpose || "—"],
+      ["Searches sent", (x) => bar(x.searches_sent, max)], ["Hits received", (x) => String(x.hits_received)],
+      ["Searches received", (x) => bar(x.searches_received, max)], ["Hits given", (x) => bar(x.hits_given, max, "hit")],
+      ["Disclosures given / received", (x) => `${x.disclosures_given} / ${x.disclosures_received}`],
+      ["Notifications", (x) => String(x.notifications)],
+      ["Daily peak received", (x) => x.quota_peak ? `${x.quota_peak} (${x.quota_day})` : "0"],
+    ], xs, { id: "exchange-flows" }),
+    el("div", { class: "two" },
+      counts("Refusals by rule", "Partner / purpose: rule or code", refusals, "refused", { id: "exchange-refusals" }),
+      counts("Actions logged", "Action", o.actions, "", { id: "actions" })),
+    el("p", {}, "Erasures: ", mapText(o.erasures), ". Rights requests: ", mapText(o.rights), "."));
   // Widths are set from script (the style-src policy allows no inline styles).
   for (const b of sec.querySelectorAll(".bar")) b.style.width = b.dataset.w + "px";
   return sec;
