@@ -446,3 +446,91 @@ func TestRelaxIterateMatchesReference(t *testing.T) {
 		}
 	}
 }
+
+// thetaRuns (a reference for consolidate) returns the index ranges of p's cylinders whose direction is
+// within w of t (t in [0, 2π)).
+func (p *Prepared) thetaRuns(t, w float32) [2][2]int {
+	lo, hi := t-w, t+w
+	n := len(p.cyl)
+	switch {
+	case lo < 0:
+		return [2][2]int{{p.lowerBound(lo + 2*math.Pi), n}, {0, p.upperBound(hi)}}
+	case hi >= 2*math.Pi:
+		return [2][2]int{{p.lowerBound(lo), n}, {0, p.upperBound(hi - 2*math.Pi)}}
+	}
+	return [2][2]int{{p.lowerBound(lo), p.upperBound(hi)}, {0, 0}}
+}
+
+// lowerBound is the first index of p's cylinders with direction ≥ t.
+func (p *Prepared) lowerBound(t float32) int {
+	i := p.bucketStart(t)
+	for i < len(p.cyl) && p.cyl[i].theta < t {
+		i++
+	}
+	return i
+}
+
+// upperBound is the first index of p's cylinders with direction > t.
+func (p *Prepared) upperBound(t float32) int {
+	i := p.bucketStart(t)
+	for i < len(p.cyl) && p.cyl[i].theta <= t {
+		i++
+	}
+	return i
+}
+
+// consolidateReference is consolidate with the candidates' direction
+// window found by thetaRuns.
+func consolidateReference(a []cylinder, c *Prepared, pa, pb *cylinder) int {
+	b := c.cyl
+	rot := pb.theta - pa.theta
+	sn, cs := pb.sin*pa.cos-pb.cos*pa.sin, pb.cos*pa.cos+pb.sin*pa.sin
+	used := make([]bool, len(b))
+	m := 0
+	for i := range a {
+		ca := &a[i]
+		dx, dy := ca.x-pa.x, ca.y-pa.y
+		x := cs*dx - sn*dy + pb.x
+		y := sn*dx + cs*dy + pb.y
+		th := ca.theta + rot
+		if th < 0 {
+			th += 2 * math.Pi
+		} else if th >= 2*math.Pi {
+			th -= 2 * math.Pi
+		}
+		bestJ, bestD := -1, float32(consolDist*consolDist)
+		for _, run := range c.thetaRuns(th, consolAngle) {
+			for j := run[0]; j < run[1]; j++ {
+				ex, ey := b[j].x-x, b[j].y-y
+				if d := ex*ex + ey*ey; d < bestD && !used[j] {
+					bestJ, bestD = j, d
+				}
+			}
+		}
+		if bestJ >= 0 {
+			used[bestJ] = true
+			m++
+		}
+	}
+	return m
+}
+
+func TestConsolidateMatchesReference(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for n := 0; n < 60; n++ {
+		x := synthTemplate(rng, 10+rng.IntN(60))
+		y := impress(rng, x, rng.Float64()*2*math.Pi, rng.IntN(40)-20, rng.IntN(40)-20)
+		p, c := NewProbe(x), Prepare(y)
+		a, b := p.p.cyl, c.cyl
+		if len(a) == 0 || len(b) == 0 {
+			continue
+		}
+		for k := 0; k < 5; k++ {
+			pa, pb := &a[rng.IntN(len(a))], &b[rng.IntN(len(b))]
+			got, want := p.consolidate(a, c, pa, pb), consolidateReference(a, c, pa, pb)
+			if got != want {
+				t.Fatalf("template pair %d: consolidate %d, reference %d", n, got, want)
+			}
+		}
+	}
+}

@@ -408,11 +408,26 @@ func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 		} else if th >= 2*math.Pi {
 			th -= 2 * math.Pi
 		}
-		r := c.thetaRuns(th, consolAngle)
+		// The candidates with direction in [lo, hi] (wrapping), run by
+		// run in index order, one scan from the direction index per run
+		// (consolidateReference in the tests searches them by bisection).
+		var seg [2][2]float32
+		nseg := 1
+		switch lo, hi := th-consolAngle, th+consolAngle; {
+		case lo < 0:
+			seg, nseg = [2][2]float32{{lo + 2*math.Pi, 2 * math.Pi}, {0, hi}}, 2
+		case hi >= 2*math.Pi:
+			seg, nseg = [2][2]float32{{lo, 2 * math.Pi}, {0, hi - 2*math.Pi}}, 2
+		default:
+			seg[0] = [2]float32{lo, hi}
+		}
 		bestJ, bestD := -1, float32(consolDist*consolDist)
-		for _, run := range r {
-			for j := run[0]; j < run[1]; j++ {
+		for _, sg := range seg[:nseg] {
+			for j := c.bucketStart(sg[0]); j < len(b) && b[j].theta <= sg[1]; j++ {
 				cb := &b[j]
+				if cb.theta < sg[0] {
+					continue
+				}
 				ex, ey := cb.x-x, cb.y-y
 				if d := ex*ex + ey*ey; d < bestD && !used[j] {
 					bestJ, bestD = j, d
@@ -427,44 +442,12 @@ func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 	return m
 }
 
-// thetaRuns returns the index ranges of p's cylinders whose direction is
-// within w of t (t in [0, 2π)).
-func (p *Prepared) thetaRuns(t, w float32) [2][2]int {
-	lo, hi := t-w, t+w
-	n := len(p.cyl)
-	switch {
-	case lo < 0:
-		return [2][2]int{{p.lowerBound(lo + 2*math.Pi), n}, {0, p.upperBound(hi)}}
-	case hi >= 2*math.Pi:
-		return [2][2]int{{p.lowerBound(lo), n}, {0, p.upperBound(hi - 2*math.Pi)}}
-	}
-	return [2][2]int{{p.lowerBound(lo), p.upperBound(hi)}, {0, 0}}
-}
-
 // bucketStart is an index of p's cylinders at or before the first one
 // whose direction is at least t, from the direction index.
 func (p *Prepared) bucketStart(t float32) int {
 	k := int(t*(dirBuckets/(2*math.Pi))) - 1 // one bucket early: rounding
 	k = max(0, min(k, dirBuckets))
 	return int(p.dir[k])
-}
-
-// lowerBound is the first index of p's cylinders with direction ≥ t.
-func (p *Prepared) lowerBound(t float32) int {
-	i := p.bucketStart(t)
-	for i < len(p.cyl) && p.cyl[i].theta < t {
-		i++
-	}
-	return i
-}
-
-// upperBound is the first index of p's cylinders with direction > t.
-func (p *Prepared) upperBound(t float32) int {
-	i := p.bucketStart(t)
-	for i < len(p.cyl) && p.cyl[i].theta <= t {
-		i++
-	}
-	return i
 }
 
 // LSS-R parameters of the MCC paper (section 4).
