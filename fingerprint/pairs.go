@@ -1,6 +1,10 @@
 package fingerprint
 
-import "math"
+import (
+	"cmp"
+	"math"
+	"slices"
+)
 
 // Pair links minutia A of one template with minutia B of another: indices
 // into the templates' Minutiae.
@@ -32,10 +36,116 @@ func Pairs(a, b *Template) []Pair {
 	if a == nil || b == nil || len(a.Minutiae) == 0 || len(b.Minutiae) == 0 {
 		return nil
 	}
-	tol := pairDist
-	if a.Resolution > 0 {
-		tol = pairDist * float64(a.Resolution) / 500
+	tol := pairTolerance(a)
+	if tol <= 0 {
+		return nil
 	}
+	g := newPairGrid(b.Minutiae, tol)
+	var best []Pair
+	bestCost := math.Inf(1)
+	cand := make([]candPair, 0, len(a.Minutiae))
+	used := make([]bool, len(b.Minutiae))
+	for _, ma := range a.Minutiae {
+		for _, mb := range b.Minutiae {
+			if ma.Kind != mb.Kind && ma.Kind != KindOther && mb.Kind != KindOther {
+				continue
+			}
+			rot := mb.Angle - ma.Angle
+			sin, cos := math.Sincos(rot)
+			cand = cand[:0]
+			for k, mk := range a.Minutiae {
+				dx, dy := float64(mk.X-ma.X), float64(mk.Y-ma.Y)
+				x := float64(mb.X) + dx*cos + dy*sin
+				y := float64(mb.Y) - dx*sin + dy*cos
+				ang := mk.Angle + rot
+				cand = g.near(cand, b.Minutiae, k, x, y, ang, tol)
+			}
+			pairs, cost := greedyPairs(cand, used, len(a.Minutiae))
+			if len(pairs) > len(best) || (len(pairs) == len(best) && cost < bestCost) {
+				best, bestCost = pairs, cost
+			}
+		}
+	}
+	if len(best) < 2 {
+		return nil
+	}
+	return best
+}
+
+// pairTolerance is pairDist at a's resolution.
+func pairTolerance(a *Template) float64 {
+	if a.Resolution > 0 {
+		return pairDist * float64(a.Resolution) / 500
+	}
+	return pairDist
+}
+
+// pairGrid buckets minutiae into square cells of the pairing tolerance, so
+// that the minutiae within tol of a point are in its cell and the eight
+// around it.
+type pairGrid struct {
+	x0, y0 float64
+	w, h   int
+	cells  [][]int32
+}
+
+func newPairGrid(ms []Minutia, tol float64) *pairGrid {
+	minX, minY, maxX, maxY := ms[0].X, ms[0].Y, ms[0].X, ms[0].Y
+	for _, m := range ms {
+		minX, minY, maxX, maxY = min(minX, m.X), min(minY, m.Y), max(maxX, m.X), max(maxY, m.Y)
+	}
+	g := &pairGrid{x0: float64(minX), y0: float64(minY)}
+	g.w = int(float64(maxX-minX)/tol) + 1
+	g.h = int(float64(maxY-minY)/tol) + 1
+	// Coordinates spread too far for a grid of at most 65536 cells fall
+	// back to scanning every minutia (near with no cells).
+	if g.w*g.h > 1<<16 {
+		g.w, g.h = 0, 0
+		return g
+	}
+	g.cells = make([][]int32, g.w*g.h)
+	for i, m := range ms {
+		c := int(float64(m.X-minX)/tol) + g.w*int(float64(m.Y-minY)/tol)
+		g.cells[c] = append(g.cells[c], int32(i))
+	}
+	return g
+}
+
+// near appends the minutiae of ms within tol of (x, y) and within
+// pairAngle of direction ang as candidates for minutia k, in index order.
+func (g *pairGrid) near(cand []candPair, ms []Minutia, k int, x, y, ang, tol float64) []candPair {
+	check := func(l int) {
+		ml := ms[l]
+		d := math.Hypot(x-float64(ml.X), y-float64(ml.Y))
+		if d <= tol && math.Abs(angleDiff(ang, ml.Angle)) <= pairAngle {
+			cand = append(cand, candPair{k, l, d})
+		}
+	}
+	if g.cells == nil {
+		for l := range ms {
+			check(l)
+		}
+		return cand
+	}
+	cx := int(math.Floor((x - g.x0) / tol))
+	cy := int(math.Floor((y - g.y0) / tol))
+	for yy := max(cy-1, 0); yy <= min(cy+1, g.h-1); yy++ {
+		for xx := max(cx-1, 0); xx <= min(cx+1, g.w-1); xx++ {
+			for _, l := range g.cells[xx+g.w*yy] {
+				check(int(l))
+			}
+		}
+	}
+	return cand
+}
+
+// pairsReference is Pairs without the grid: every minutia of b is tried
+// for every moved minutia of a. Tests check that Pairs agrees with it.
+func pairsReference(a, b *Template) []Pair {
+	if a == nil || b == nil || len(a.Minutiae) == 0 || len(b.Minutiae) == 0 {
+		return nil
+	}
+	tol := pairTolerance(a)
 	var best []Pair
 	bestCost := math.Inf(1)
 	cand := make([]candPair, 0, len(a.Minutiae))
@@ -84,12 +194,17 @@ type candPair struct {
 // greedyPairs pairs candidates closest first, each minutia at most once,
 // and returns the pairs sorted by A with their summed distance.
 func greedyPairs(cand []candPair, used []bool, na int) ([]Pair, float64) {
-	// Insertion sort: candidate lists are short (a few per minutia).
-	for i := 1; i < len(cand); i++ {
-		for j := i; j > 0 && cand[j].d < cand[j-1].d; j-- {
-			cand[j], cand[j-1] = cand[j-1], cand[j]
+	// Closest first; ties by index, so that the order in which candidates
+	// were found does not matter.
+	slices.SortFunc(cand, func(x, y candPair) int {
+		if c := cmp.Compare(x.d, y.d); c != 0 {
+			return c
 		}
-	}
+		if x.a != y.a {
+			return x.a - y.a
+		}
+		return x.b - y.b
+	})
 	for i := range used {
 		used[i] = false
 	}

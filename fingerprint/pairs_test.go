@@ -87,3 +87,57 @@ func TestPairsUnrelated(t *testing.T) {
 		t.Errorf("nil template: %v", ps)
 	}
 }
+
+// BenchmarkPairs: one pairing of two 60-minutia templates (a task page
+// pairs each probe finger with each candidate's).
+func BenchmarkPairs(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	a := randomTemplate(r, 60)
+	c := moved(a, 0.2, 200, 250, 10, -5)
+	b.ResetTimer()
+	for b.Loop() {
+		Pairs(a, c)
+	}
+}
+
+// TestPairsAgreesWithReference: the grid finds exactly what scanning every
+// minutia finds, for mated, unrelated, sparse and spread-out templates.
+func TestPairsAgreesWithReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for i := range 30 {
+		a := randomTemplate(r, 5+r.IntN(50))
+		var b *Template
+		switch i % 3 {
+		case 0:
+			b = moved(a, r.Float64()-0.5, 200, 250, r.IntN(40)-20, r.IntN(40)-20)
+			b.Minutiae = b.Minutiae[r.IntN(len(b.Minutiae)/2+1):]
+		case 1:
+			b = randomTemplate(r, 5+r.IntN(50))
+		case 2:
+			b = moved(a, 0.1, 0, 0, 3, 3)
+			b.Minutiae = append(b.Minutiae, Minutia{X: 100000, Y: -100000, Kind: KindEnding}) // no grid
+		}
+		if i%5 == 0 {
+			a.Resolution = 1000
+		}
+		got, want := Pairs(a, b), pairsReference(a, b)
+		if len(got) != len(want) {
+			t.Fatalf("case %d: %d pairs, reference %d", i, len(got), len(want))
+		}
+		for k := range got {
+			if got[k] != want[k] {
+				t.Fatalf("case %d: pair %d %v, reference %v", i, k, got[k], want[k])
+			}
+		}
+	}
+}
+
+func BenchmarkPairsReference(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	a := randomTemplate(r, 60)
+	c := moved(a, 0.2, 200, 250, 10, -5)
+	b.ResetTimer()
+	for b.Loop() {
+		pairsReference(a, c)
+	}
+}
