@@ -63,6 +63,25 @@ func TestConsoleEndToEnd(t *testing.T) {
 			t.Fatalf("%s: %v\npage:\n%s", step, err, page)
 		}
 	}
+	// a11y checks the page on screen: one h1, every form control labelled,
+	// every button and link named, every canvas described.
+	a11y := func(page string) {
+		t.Helper()
+		bad, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`(() => {
+			const out = [];
+			if (document.querySelectorAll("h1").length !== 1) out.push("h1 count " + document.querySelectorAll("h1").length);
+			for (const e of document.querySelectorAll("input, select, textarea"))
+				if (e.type !== "hidden" && !(e.labels && e.labels.length) && !e.getAttribute("aria-label")) out.push("unlabelled " + e.outerHTML);
+			for (const e of document.querySelectorAll("button, a"))
+				if (!e.textContent.trim() && !e.getAttribute("aria-label")) out.push("unnamed " + e.outerHTML);
+			for (const e of document.querySelectorAll("canvas"))
+				if (!e.getAttribute("aria-label")) out.push("undescribed canvas");
+			return out;
+		})()`))
+		if err != nil || len(bad) > 0 {
+			t.Errorf("%s: accessibility: %q %v", page, bad, err)
+		}
+	}
 	text := func(sel string) string {
 		t.Helper()
 		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
@@ -80,6 +99,8 @@ func TestConsoleEndToEnd(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#signin button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#signin .error`)))
 
+	a11y("sign-in")
+
 	// Officer: enroll from the NIST file; it is a possible duplicate.
 	do("officer sign-in", SignIn(base, tok["officer"]))
 	if got := text("#who .role"); got != "officer" {
@@ -96,6 +117,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#enroll-nist input[name=notice]`)),
 		chromedp.Click(chromedp.CSS(`#enroll-nist button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#enroll-status`)))
+	a11y("enroll")
 	if got := text("#enroll-status"); got != node.StatusPending {
 		t.Fatalf("enrollment status %q, want %s; result:\n%s", got, node.StatusPending, text("#enroll-result"))
 	}
@@ -137,6 +159,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	// with the keyboard.
 	do("examiner sign-in", SignIn(base, tok["examiner"]))
 	do("queue", chromedp.WaitVisible(chromedp.CSS(`#task-list a.task-link`)))
+	a11y("queue")
 	if !strings.Contains(text("#task-list"), taskID) {
 		t.Fatalf("queue does not list task %s:\n%s", taskID, text("#task-list"))
 	}
@@ -146,6 +169,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 		chromedp.KeyEvent("c"),
 		chromedp.Poll[chromedp.Void](`document.querySelector("#main dl.facts") && document.querySelector("#main dl.facts").innerText.includes("examiner") && !document.getElementById("claim")`,
 			chromedp.WithPollingTimeout(20*time.Second)))
+	a11y("task")
 	pairs, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll("figure.finger canvas").length`))
 	if err != nil || pairs != len(Positions) {
 		t.Errorf("task page shows %d finger comparisons (%v), want %d", pairs, err, len(Positions))
@@ -189,6 +213,7 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	do("auditor sign-in", SignIn(base, tok["auditor"]))
 	do("audit log", chromedp.WaitVisible(chromedp.CSS(`#checkpoint .badge`)), chromedp.WaitVisible(chromedp.CSS(`#audit-entries a.proof-link`)))
+	a11y("audit log")
 	if got := text("#checkpoint .badge"); got != "Log verified" {
 		t.Errorf("checkpoint status %q, want Log verified", got)
 	}
@@ -198,12 +223,14 @@ func TestConsoleEndToEnd(t *testing.T) {
 	do("proof",
 		chromedp.Click(chromedp.CSS(`#audit-entries a.proof-link`)),
 		chromedp.WaitVisible(chromedp.CSS(`#proof .badge`)))
+	a11y("proof")
 	if got := text("#proof .badge"); got != "Proof checks" {
 		t.Errorf("proof status %q, want Proof checks:\n%s", got, text("#proof"))
 	}
 	// The duplicate person's trail: enrolled, decided on, searched by the
 	// partner.
 	do("trail", chromedp.Navigate(base+"/#/trail/"+f.Dup), chromedp.WaitVisible(chromedp.CSS(`#trail-entries`)))
+	a11y("trail")
 	trail := text("#trail-entries")
 	for _, want := range []string{"enroll", "adjudicate", "search.received", "partner:" + f.Pair.B.Spec.ID} {
 		if !strings.Contains(trail, want) {
