@@ -237,6 +237,27 @@ func TestConsoleEndToEnd(t *testing.T) {
 			t.Errorf("trail of %s lacks %q:\n%s", f.Dup, want, trail)
 		}
 	}
+	// The admin lists users and adds one; the new token signs in.
+	do("admin users", SignIn(base, f.Pair.A.AdminToken), chromedp.WaitVisible(chromedp.CSS(`#users`)))
+	a11y("users")
+	if got := text("#users"); !strings.Contains(got, "examiner2") || !strings.Contains(got, "auditor") {
+		t.Errorf("users page:\n%s", got)
+	}
+	do("add user",
+		chromedp.SendKeys(chromedp.CSS(`#add-user input[name=name]`), "olga"),
+		chromedp.SetValue(chromedp.CSS(`#add-user select[name=role]`), "officer"),
+		chromedp.Click(chromedp.CSS(`#add-user button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#new-token`)))
+	newTok, err := chromedp.Run(bctx, chromedp.Value(chromedp.CSS(`#new-token`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do("new user signs in", SignIn(base, newTok))
+	if got := text("#who"); !strings.Contains(got, "olga") || !strings.Contains(got, "officer") {
+		t.Errorf("new user signed in as %q", got)
+	}
+	do("auditor again", SignIn(base, tok["auditor"]))
+
 	// And the auditor cannot open the examiner's pages.
 	do("auditor task page", chromedp.Navigate(base+"/#/task/"+taskID), chromedp.WaitVisible(chromedp.CSS(`#forbidden`)))
 }

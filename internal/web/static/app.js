@@ -19,9 +19,10 @@ const pages = [
   { path: "audit", title: "Audit log", roles: ["auditor"], render: auditPage },
   { path: "proof", title: "Audit proof", roles: ["auditor"], render: proofPage, hidden: true },
   { path: "trail", title: "Record trail", roles: ["auditor"], render: trailPage },
+  { path: "users", title: "Users", roles: ["admin"], render: usersPage },
 ];
 
-const home = { officer: "enroll", examiner: "tasks", supervisor: "tasks", auditor: "audit", admin: "alerts" };
+const home = { officer: "enroll", examiner: "tasks", supervisor: "tasks", auditor: "audit", admin: "users" };
 
 function setMain(title, ...content) {
   document.title = title + " — bix console";
@@ -291,6 +292,33 @@ async function alertsPage() {
     ["Raised", (a) => fmtTime(a.created_at)], ["Person", (a) => a.person_id ? el("a", { href: "#/persons/" + encodeURIComponent(a.person_id) }, a.person_id) : ""],
     ["Encounter", (a) => a.encounter_id || ""], ["List", (a) => a.list || ""], ["Score", (a) => score(a.score)],
   ], l || []));
+}
+
+// --- admin ---------------------------------------------------------------
+
+// usersPage lists the node's users and adds one; the new token is shown
+// once (the node keeps only its hash).
+async function usersPage() {
+  const us = await call("GET", "/v1/users");
+  const name = el("input", { name: "name", required: true, autocomplete: "off", pattern: "[A-Za-z0-9._-]+" });
+  const role = el("select", { name: "role" }, ["officer", "examiner", "supervisor", "auditor", "admin"].map((r) => el("option", { value: r }, r)));
+  const out = el("div", { "aria-live": "assertive" });
+  const form = el("form", { class: "card narrow", id: "add-user" }, el("h2", {}, "Add a user (or renew a user's token)"),
+    field("Name", name), field("Role", role), el("button", { type: "submit" }, "Add user"), out);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      const u = await call("POST", "/v1/users", { name: name.value.trim(), role: role.value });
+      const tok = el("input", { readonly: true, value: u.token, class: "token", "aria-label": "New token", size: 48, id: "new-token" });
+      out.replaceChildren(el("p", { class: "ok" }, `Token for ${u.name} (${u.role}); it is shown only now:`), tok);
+      tok.select();
+    } catch (err) {
+      out.replaceChildren(errorBox(err));
+    }
+  });
+  setMain("Users", el("div", { class: "two" },
+    table("Users of this node", [["Name", (u) => u.name], ["Role", (u) => u.role], ["Created", (u) => fmtTime(u.created_at)]], us || [], { id: "users" }),
+    form));
 }
 
 // --- examiner ------------------------------------------------------------
