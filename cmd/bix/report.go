@@ -6,7 +6,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/internal/accountability"
+	"github.com/bixproject/bix/synth"
 )
 
 func init() {
@@ -17,6 +19,9 @@ func init() {
 }
 
 func reportCmd(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) > 0 && args[0] == "demographics" {
+		return reportDemographics(ctx, env, args[1:])
+	}
 	fs := newFlagSet(env, "report")
 	dir := fs.String("data", "", "node data directory (holding bix.db)")
 	from := fs.String("from", "", "start of the period, included (YYYY-MM-DD or RFC 3339)")
@@ -27,7 +32,7 @@ func reportCmd(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	if *dir == "" || *from == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.stderr, "usage: bix report -data DIR -from DATE [-to DATE] [-html FILE] [-json]")
+		fmt.Fprintln(env.stderr, "usage: bix report -data DIR -from DATE [-to DATE] [-html FILE] [-json]\n       bix report demographics [-persons N] [-seed S] [-position P] [-html FILE] [-json]")
 		return errUsage
 	}
 	f, err := parseWhen(*from)
@@ -87,4 +92,55 @@ func sortedKeys(m map[string]int) []string {
 		}
 	}
 	return out
+}
+
+// reportDemographics runs the extractor and matcher on a labelled synthetic
+// population and reports error rates by sex, age band and nationality.
+func reportDemographics(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "report demographics")
+	persons := fs.Int("persons", 200, "size of the synthetic population")
+	seed := fs.Int64("seed", 1, "population seed")
+	minors := fs.Float64("minors", 0.15, "share of persons under 18")
+	position := fs.Int("position", 2, "finger position compared (2: right index)")
+	threshold := fs.Float64("threshold", fingerprint.DefaultThreshold, "decision threshold on the matcher's score")
+	maxImp := fs.Int("max-impostors", 20000, "most impostor comparisons per group (every k-th pair beyond)")
+	html := fs.String("html", "", "write the report as an HTML page with charts to FILE")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || *persons < 2 || *persons > 100000 {
+		fmt.Fprintln(env.stderr, "usage: bix report demographics [-persons N (2..100000)] [-seed S] [-position P] [-html FILE] [-json]")
+		return errUsage
+	}
+	ss, err := accountability.SynthSubjects(ctx, synth.PopulationSpec{Seed: *seed, Size: *persons, MinorShare: *minors}, *position)
+	if err != nil {
+		return err
+	}
+	d := accountability.Analyse(fmt.Sprintf("synthetic population (package synth), %d persons, seed %d, finger %d, one enrolment and one probe impression each", *persons, *seed, *position), ss, *threshold, *maxImp)
+	if *html != "" {
+		out, err := os.Create(*html)
+		if err != nil {
+			return err
+		}
+		if err := d.WriteHTML(out); err != nil {
+			out.Close()
+			return err
+		}
+		if err := out.Close(); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return printJSON(env.stdout, d)
+	}
+	pct := func(r accountability.Rate) string {
+		return fmt.Sprintf("%6.2f%% [%.2f, %.2f] (%d/%d)", 100*r.Value, 100*r.Low, 100*r.High, r.Errors, r.Trials)
+	}
+	fmt.Fprintf(env.stdout, "%s\nthreshold %g\n", d.Source, d.Threshold)
+	fmt.Fprintf(env.stdout, "%-12s %-10s %5s  %-32s %-32s %s\n", "dimension", "group", "n", "FNMR", "FMR", "FTE")
+	for _, g := range append([]*accountability.GroupStats{&d.Overall}, d.Groups...) {
+		fmt.Fprintf(env.stdout, "%-12s %-10s %5d  %-32s %-32s %s\n", g.Dimension, g.Group, g.Subjects, pct(g.FNMR), pct(g.FMR), pct(g.FTE))
+	}
+	return nil
 }
