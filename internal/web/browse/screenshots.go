@@ -158,6 +158,10 @@ func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]
 		func() error {
 			return shoot(Shot{"auditor-trail.png", "auditor", "a person's trail: who enrolled, decided, searched"})
 		},
+		func() error {
+			return step("admin users", SignIn(base, f.Pair.A.AdminToken), chromedp.WaitVisible(chromedp.CSS(`#users`)))
+		},
+		func() error { return shoot(Shot{"admin-users.png", "admin", "users of the node"}) },
 	} {
 		if err := run(); err != nil {
 			return shots, err
