@@ -54,7 +54,7 @@ func barChart(title string, groups []string, ss []series) template.HTML {
 		x := labelW + i*140
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="12" height="12" fill="%s"/><text x="%d" y="%d">%s</text>`, x, top-12, s.Color, x+16, top-2, template.HTMLEscapeString(s.Name))
 	}
-	plotW := float64(width - labelW - 60)
+	plotW := float64(width - labelW - 150)
 	for gi, g := range groups {
 		y0 := top + 8 + gi*groupH
 		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, labelW-8, y0+len(ss)*(barH+gap)/2+4, template.HTMLEscapeString(g))

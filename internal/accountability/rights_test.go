@@ -87,6 +87,10 @@ func TestRightsAcrossPartners(t *testing.T) {
 		t.Fatalf("search for a held person: %+v", hit.Search)
 	}
 	ref := hit.Search.Candidates[0].Reference
+	// Human review: no disclosure without an examiner's recorded decision.
+	if _, err := a.Exchange.Disclose(ctx, officer, hit.RequestID, ref); !errors.Is(err, exchange.ErrRefused) {
+		t.Fatalf("disclosure without an examiner's confirmation: %v", err)
+	}
 	if _, err := a.Exchange.Confirm(ctx, examiner, hit.RequestID, ref, "same", "minutiae-agree"); err != nil {
 		t.Fatal(err)
 	}
