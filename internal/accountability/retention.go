@@ -416,3 +416,22 @@ func redactDueLogs(ctx context.Context, st *store.Store, now time.Time) (int, er
 	})
 	return total, err
 }
+
+// Every runs the scheduler now and then every interval until ctx is done,
+// passing each run's result (or error) to report, which may be nil. A node
+// runs it in its own goroutine; `bix retention run` does one pass.
+func (r *Retention) Every(ctx context.Context, interval time.Duration, report func(*RunResult, error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		res, err := r.Run(ctx)
+		if report != nil {
+			report(res, err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -198,3 +198,32 @@ func TestRetentionExpiresPartnerData(t *testing.T) {
 		t.Fatalf("expired partner data still held: %s", fields)
 	}
 }
+
+func TestRetentionEvery(t *testing.T) {
+	f := newFixture(t)
+	f.person("person-irregular-02", "irregular", "F", "2001-01-01", "HND", date(2020, 1, 1))
+	days := 0
+	c := &clock{t: date(2024, 12, 30)}
+	r := &Retention{Store: f.st, Policy: Policy{"irregular": {Years: 5}}, Now: func() time.Time {
+		// Each run is one day later.
+		c.advance(24 * time.Hour)
+		days++
+		return c.now()
+	}}
+	ctx, cancel := context.WithCancel(context.Background())
+	var erasedOn time.Time
+	r.Every(ctx, time.Millisecond, func(res *RunResult, err error) {
+		if err != nil {
+			t.Error(err)
+			cancel()
+			return
+		}
+		if len(res.Erased) > 0 {
+			erasedOn = res.At
+			cancel()
+		}
+	})
+	if !erasedOn.Equal(date(2025, 1, 1)) || days != 2 {
+		t.Fatalf("erased on %v after %d runs, want 2025-01-01 after 2 (Dec 31, Jan 1)", erasedOn, days)
+	}
+}
