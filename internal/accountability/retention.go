@@ -423,7 +423,7 @@ func redactDueLogs(ctx context.Context, st *store.Store, now time.Time) (int, er
 func (r *Retention) Every(ctx context.Context, interval time.Duration, report func(*RunResult, error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
-	for {
+	for ctx.Err() == nil {
 		res, err := r.Run(ctx)
 		if report != nil {
 			report(res, err)
