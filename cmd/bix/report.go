@@ -106,18 +106,31 @@ func reportDemographics(ctx context.Context, env *cliEnv, args []string) error {
 	maxImp := fs.Int("max-impostors", 20000, "most impostor comparisons per group (every k-th pair beyond)")
 	html := fs.String("html", "", "write the report as an HTML page with charts to FILE")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
+	dir := fs.String("data", "", "report on this node data directory's adjudication outcomes instead of a synthetic population")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 || *persons < 2 || *persons > 100000 {
-		fmt.Fprintln(env.stderr, "usage: bix report demographics [-persons N (2..100000)] [-seed S] [-position P] [-html FILE] [-json]")
+		fmt.Fprintln(env.stderr, "usage: bix report demographics [-data DIR | -persons N (2..100000) -seed S -position P] [-html FILE] [-json]")
 		return errUsage
 	}
-	ss, err := accountability.SynthSubjects(ctx, synth.PopulationSpec{Seed: *seed, Size: *persons, MinorShare: *minors}, *position)
-	if err != nil {
-		return err
+	var d *accountability.Demographics
+	if *dir != "" {
+		db, err := openAuditDB(ctx, *dir, false)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if d, err = accountability.FromAdjudications(ctx, db, *threshold); err != nil {
+			return err
+		}
+	} else {
+		ss, err := accountability.SynthSubjects(ctx, synth.PopulationSpec{Seed: *seed, Size: *persons, MinorShare: *minors}, *position)
+		if err != nil {
+			return err
+		}
+		d = accountability.Analyse(fmt.Sprintf("synthetic population (package synth), %d persons, seed %d, finger %d, one enrolment and one probe impression each", *persons, *seed, *position), ss, *threshold, *maxImp)
 	}
-	d := accountability.Analyse(fmt.Sprintf("synthetic population (package synth), %d persons, seed %d, finger %d, one enrolment and one probe impression each", *persons, *seed, *position), ss, *threshold, *maxImp)
 	if *html != "" {
 		out, err := os.Create(*html)
 		if err != nil {
