@@ -13,6 +13,7 @@ func (s *Server) console() {
 	s.handle("GET /v1/audit/checkpoint", true, s.auditCheckpoint)
 	s.handle("GET /v1/audit/proofs/{index}", true, s.auditProof)
 	s.handle("GET /v1/audit/oversight", true, s.auditOversight)
+	s.handle("GET /v1/audit/demographics", true, s.auditDemographics)
 	h := web.Handler()
 	s.mux.Handle("GET /{$}", h)
 	s.mux.Handle("GET /console/", h)

@@ -258,6 +258,17 @@ func TestConsoleEndToEnd(t *testing.T) {
 	}
 	do("auditor again", SignIn(base, tok["auditor"]))
 
+	// Demographic differentials: none kept yet, then a measured report.
+	do("no demographics", chromedp.Navigate(base+"/#/demographics"), chromedp.WaitVisible(chromedp.CSS(`#no-demographics`)))
+	if err := WriteDemographics(ctx, f.Pair.A.Node.Config().DataDir, 6); err != nil {
+		t.Fatal(err)
+	}
+	do("demographics", chromedp.Navigate(base+"/#/audit"), chromedp.Navigate(base+"/#/demographics"), chromedp.WaitVisible(chromedp.CSS(`#demographics`)))
+	a11y("demographics")
+	if got := text("#demographics"); !strings.Contains(got, "all\tall") || !strings.Contains(got, "sex") {
+		t.Errorf("demographics table:\n%s", got)
+	}
+
 	// And the auditor cannot open the examiner's pages.
 	do("auditor task page", chromedp.Navigate(base+"/#/task/"+taskID), chromedp.WaitVisible(chromedp.CSS(`#forbidden`)))
 }

@@ -3,10 +3,16 @@ package browse
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/bixproject/bix/fingerprint"
+	"github.com/bixproject/bix/internal/accountability"
 
 	"github.com/bixproject/bix/internal/api"
 	"github.com/bixproject/bix/internal/node"
@@ -79,3 +85,24 @@ func NewImageNode(ctx context.Context, dir string) (*ImageNode, error) {
 
 // Stop stops the node.
 func (in *ImageNode) Stop() { in.stop() }
+
+// WriteDemographics measures the demographic differential report on a
+// synthetic population of persons (accountability.SynthSubjects, right
+// index finger) and keeps it in the node's data directory, where the
+// auditor's console reads it (api.DemographicsFile).
+func WriteDemographics(ctx context.Context, dataDir string, persons int) error {
+	ss, err := accountability.SynthSubjects(ctx, synth.PopulationSpec{Seed: 7, Size: persons, MinorShare: 0.15}, 2)
+	if err != nil {
+		return err
+	}
+	d := accountability.Analyse(fmt.Sprintf("synthetic population (package synth), %d persons, seed 7, finger 2", persons), ss, fingerprint.DefaultThreshold, 20000)
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(dataDir, filepath.FromSlash(api.DemographicsFile))
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o600)
+}

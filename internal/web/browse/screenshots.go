@@ -159,6 +159,16 @@ func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]
 			return shoot(Shot{"auditor-trail.png", "auditor", "a person's trail: who enrolled, decided, searched"})
 		},
 		func() error {
+			logf("measuring a demographic differential report on 60 synthetic persons")
+			if err := WriteDemographics(ctx, f.Pair.A.Node.Config().DataDir, 60); err != nil {
+				return err
+			}
+			return step("demographics", chromedp.Navigate(base+"/#/demographics"), chromedp.WaitVisible(chromedp.CSS(`#demographics`)))
+		},
+		func() error {
+			return shoot(Shot{"auditor-demographics.png", "auditor", "demographic differential report"})
+		},
+		func() error {
 			return step("admin users", SignIn(base, f.Pair.A.AdminToken), chromedp.WaitVisible(chromedp.CSS(`#users`)))
 		},
 		func() error { return shoot(Shot{"admin-users.png", "admin", "users of the node"}) },

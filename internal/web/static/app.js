@@ -19,6 +19,7 @@ const pages = [
   { path: "audit", title: "Audit log", roles: ["auditor"], render: auditPage },
   { path: "proof", title: "Audit proof", roles: ["auditor"], render: proofPage, hidden: true },
   { path: "trail", title: "Record trail", roles: ["auditor"], render: trailPage },
+  { path: "demographics", title: "Demographics", roles: ["auditor"], render: demographicsPage },
   { path: "users", title: "Users", roles: ["admin"], render: usersPage },
 ];
 
@@ -497,6 +498,42 @@ function auditTable(caption, rows, proofSize, attrs) {
     ["Detail", (e) => e.entry.detail ? el("code", { class: "detail" }, JSON.stringify(e.entry.detail)) : ""],
     ["Proof", (e) => e.index < proofSize ? el("a", { href: "#/proof/" + e.index, class: "proof-link" }, "inclusion proof") : "pending checkpoint"],
   ], rows, attrs);
+}
+
+// rate shows a proportion with its 95 % interval as a bar with a whisker
+// (scale: maxV is the full width) and as text.
+function rate(r, maxV) {
+  const px = (v) => Math.round((120 * Math.min(v, maxV)) / (maxV || 1));
+  const box = el("span", { class: "rate", "aria-hidden": "true" },
+    el("span", { class: "rate-bar", "data-w": px(r.value) }),
+    el("span", { class: "rate-ci", "data-l": px(r.low), "data-w": Math.max(1, px(r.high) - px(r.low)) }));
+  return el("span", { class: "ratecell" }, box, el("small", {}, `${(100 * r.value).toFixed(2)}% [${(100 * r.low).toFixed(2)}, ${(100 * r.high).toFixed(2)}] (${r.errors}/${r.trials})`));
+}
+
+// demographicsPage shows the demographic differential report kept on the
+// node (bix report demographics): error rates per group with intervals.
+async function demographicsPage() {
+  let d;
+  try {
+    d = await call("GET", "/v1/audit/demographics");
+  } catch (err) {
+    if (err instanceof APIError && err.status === 404) {
+      return setMain("Demographic differentials", el("p", { class: "note", id: "no-demographics" }, err.message));
+    }
+    throw err;
+  }
+  const groups = [d.overall, ...(d.groups || [])];
+  const maxOf = (k) => Math.max(0.0001, ...groups.map((g) => g[k].high));
+  const [mF, mM, mT] = [maxOf("fnmr"), maxOf("fmr"), maxOf("fte")];
+  const t = table(`Error rates by group at threshold ${d.threshold} (95 % Wilson intervals; bars share a scale per column)`, [
+    ["Dimension", (g) => g.dimension || "overall"], ["Group", (g) => g.group || "all"], ["Subjects", (g) => String(g.subjects)],
+    ["FNMR", (g) => rate(g.fnmr, mF)], ["FMR", (g) => rate(g.fmr, mM)], ["FTE", (g) => rate(g.fte, mT)],
+    ["Median score genuine / impostor", (g) => `${score(g.genuine_median)} / ${score(g.impostor_median)}`],
+  ], groups, { id: "demographics" });
+  for (const b of t.querySelectorAll(".rate-bar")) b.style.width = b.dataset.w + "px";
+  for (const b of t.querySelectorAll(".rate-ci")) { b.style.left = b.dataset.l + "px"; b.style.width = b.dataset.w + "px"; }
+  setMain("Demographic differentials", el("p", {}, d.source, `; ${d.subjects} subjects; computed in ${d.elapsed}.`), t,
+    el("p", { class: "note" }, "Measured offline on a labelled population, not on this node's records. FNMR: mated comparisons below the threshold; FMR: non-mated comparisons at or above it; FTE: failures to enrol."));
 }
 
 // trailPage lists every audit entry naming a record: who enrolled, read,
