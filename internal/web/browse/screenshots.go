@@ -23,12 +23,15 @@ type Shot struct {
 // examiner's queue and task, the auditor's log, an inclusion proof and a
 // person's trail, and an officer refused the audit pages. It returns the shots taken; logf
 // (may be nil) receives progress.
-func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]Shot, error) {
+func Screenshots(ctx context.Context, dir string, demographicPersons int, logf func(string, ...any)) ([]Shot, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
 	if err := Available(); err != nil {
 		return nil, err
+	}
+	if demographicPersons < 2 {
+		return nil, fmt.Errorf("demographic report needs at least 2 persons, not %d", demographicPersons)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -159,8 +162,8 @@ func Screenshots(ctx context.Context, dir string, logf func(string, ...any)) ([]
 			return shoot(Shot{"auditor-trail.png", "auditor", "a person's trail: who enrolled, decided, searched"})
 		},
 		func() error {
-			logf("measuring a demographic differential report on 60 synthetic persons")
-			if err := WriteDemographics(ctx, f.Pair.A.Node.Config().DataDir, 60); err != nil {
+			logf("measuring a demographic differential report on %d synthetic persons", demographicPersons)
+			if err := WriteDemographics(ctx, f.Pair.A.Node.Config().DataDir, demographicPersons); err != nil {
 				return err
 			}
 			return step("demographics", chromedp.Navigate(base+"/#/demographics"), chromedp.WaitVisible(chromedp.CSS(`#demographics`)))
