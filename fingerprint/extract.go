@@ -1,11 +1,40 @@
 package fingerprint
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"image"
 	"math"
+	"slices"
 )
+
+// MaxMinutiae is the most minutiae Extract returns for one impression: the
+// limit of one finger view in ISO/IEC 19794-2:2005 and ANSI INCITS 378-2004
+// (a one-byte count, clause 7.4.1), so that every extracted template can be
+// written in both formats. Noisy images yield more candidates than that;
+// Extract keeps those of highest quality.
+const MaxMinutiae = 255
+
+// capMinutiae keeps the n minutiae of highest quality (the earlier one on a
+// tie), in their original order.
+func capMinutiae(ms []Minutia, n int) []Minutia {
+	if len(ms) <= n {
+		return ms
+	}
+	idx := make([]int, len(ms))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(ms[b].Quality, ms[a].Quality) })
+	idx = idx[:n]
+	slices.Sort(idx)
+	out := make([]Minutia, n)
+	for i, j := range idx {
+		out[i] = ms[j]
+	}
+	return out
+}
 
 // ExtractOptions controls Extract.
 type ExtractOptions struct {
@@ -117,7 +146,7 @@ func Extract(img image.Image, opt ExtractOptions) (*Template, error) {
 	if q.Reason != "" {
 		return nil, &UnusableError{Reason: q.Reason}
 	}
-	ms := a.minutiae(scale)
+	ms := capMinutiae(a.minutiae(scale), MaxMinutiae)
 	if len(ms) == 0 {
 		return nil, &UnusableError{Reason: "no minutiae found"}
 	}

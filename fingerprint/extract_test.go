@@ -329,3 +329,27 @@ func BenchmarkExtractFVC(b *testing.B) {
 	}
 	b.ReportMetric(float64(processCPU()-c0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
+
+func TestCapMinutiae(t *testing.T) {
+	ms := make([]Minutia, 300)
+	for i := range ms {
+		ms[i] = Minutia{X: i, Quality: uint8(i % 100)}
+	}
+	got := capMinutiae(ms, MaxMinutiae)
+	if len(got) != MaxMinutiae {
+		t.Fatalf("kept %d, want %d", len(got), MaxMinutiae)
+	}
+	// 300 minutiae with qualities i%100: the 45 dropped are the lowest
+	// qualities, 0..14 (three of each), so every kept quality is ≥ 15.
+	for i, m := range got {
+		if m.Quality < 15 {
+			t.Errorf("kept minutia %d of quality %d", m.X, m.Quality)
+		}
+		if i > 0 && got[i-1].X >= m.X {
+			t.Fatalf("order not kept at %d: %d after %d", i, m.X, got[i-1].X)
+		}
+	}
+	if short := capMinutiae(ms[:10], MaxMinutiae); len(short) != 10 {
+		t.Errorf("short list changed: %d", len(short))
+	}
+}
