@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -51,6 +53,9 @@ type Config struct {
 	// Retention is how long records are kept per category of person, as
 	// text such as "10y" or "90d" (applied by the retention job).
 	Retention map[string]string `yaml:"retention"`
+	// Exchange, when present, turns on the partner exchange (package
+	// internal/exchange reads it; see ExchangeConfig).
+	Exchange *ExchangeConfig `yaml:"exchange"`
 
 	// KEK, when set, is used instead of KeyFile and the environment (for
 	// nodes started from Go).
@@ -98,7 +103,78 @@ func LoadConfig(path string) (*Config, error) {
 	if c.KeyFile != "" && !filepath.IsAbs(c.KeyFile) {
 		c.KeyFile = filepath.Join(base, c.KeyFile)
 	}
+	if x := c.Exchange; x != nil {
+		if x.IdentityDir != "" && !filepath.IsAbs(x.IdentityDir) {
+			x.IdentityDir = filepath.Join(base, x.IdentityDir)
+		}
+		for i, a := range x.Agreements {
+			if !filepath.IsAbs(a) {
+				x.Agreements[i] = filepath.Join(base, a)
+			}
+		}
+	}
 	return &c, nil
+}
+
+// ExchangeConfig is the exchange: block of a node's configuration, plain
+// data that package internal/exchange turns into a running partner
+// exchange. A node without the block has no partner exchange.
+type ExchangeConfig struct {
+	// Listen is the partner endpoint's listen address (mutual TLS 1.3),
+	// such as "0.0.0.0:8443". Required.
+	Listen string `yaml:"listen"`
+	// IdentityDir holds the exchange identity (TLS certificate and keys,
+	// generated on first start; default: data_dir). Relative to the
+	// configuration file.
+	IdentityDir string `yaml:"identity_dir"`
+	// Hosts are the names and addresses the generated TLS certificate is
+	// issued for (default: the listen host and localhost). Partners pin
+	// the key, so these matter only to tools that check names.
+	Hosts []string `yaml:"hosts"`
+	// Agreements are signed agreement files (both parties' signatures
+	// required), relative to the configuration file. A node may start
+	// with none, to generate its identity for the agreement to name.
+	Agreements []string `yaml:"agreements"`
+	// Endpoints override partner endpoints named in the agreements
+	// (party id → base URL such as "https://10.0.0.7:8443").
+	Endpoints map[string]string `yaml:"endpoints"`
+	// RetryInterval is how often the outbox looks for requests due for
+	// another delivery attempt (default 1s); each request waits its own
+	// exponential backoff besides.
+	RetryInterval time.Duration `yaml:"retry_interval"`
+	// WitnessInterval is how often each partner's audit log is witnessed
+	// (default 10m; a negative value turns witnessing off).
+	WitnessInterval time.Duration `yaml:"witness_interval"`
+}
+
+// validate fills in the exchange block's defaults and checks it.
+func (x *ExchangeConfig) validate(dataDir string) error {
+	if strings.TrimSpace(x.Listen) == "" {
+		return errors.New("config: exchange.listen is required (the partner endpoint's address, such as 0.0.0.0:8443)")
+	}
+	if x.IdentityDir == "" {
+		x.IdentityDir = dataDir
+	}
+	if x.RetryInterval == 0 {
+		x.RetryInterval = time.Second
+	}
+	if x.RetryInterval < 0 {
+		return fmt.Errorf("config: exchange.retry_interval %v is negative", x.RetryInterval)
+	}
+	if x.WitnessInterval == 0 {
+		x.WitnessInterval = 10 * time.Minute
+	}
+	for i, a := range x.Agreements {
+		if strings.TrimSpace(a) == "" {
+			return fmt.Errorf("config: exchange.agreements[%d] is empty", i)
+		}
+	}
+	for id, u := range x.Endpoints {
+		if !strings.HasPrefix(u, "https://") {
+			return fmt.Errorf("config: exchange.endpoints[%s] %q is not an https:// URL", id, u)
+		}
+	}
+	return nil
 }
 
 // withDefaults returns c with defaults filled in, or an error naming what is
@@ -130,6 +206,13 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MinQuality < 0 || c.MinQuality > 100 {
 		return c, fmt.Errorf("config: min_quality %d out of 0..100", c.MinQuality)
+	}
+	if c.Exchange != nil {
+		x := *c.Exchange
+		if err := x.validate(c.DataDir); err != nil {
+			return c, err
+		}
+		c.Exchange = &x
 	}
 	if c.Getenv == nil {
 		c.Getenv = os.Getenv
