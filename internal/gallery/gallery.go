@@ -21,13 +21,14 @@ import (
 	"github.com/bixproject/bix/fingerprint"
 )
 
-// Modality names a biometric modality. Only fingers are searched today;
-// face joins as its own modality with its own score and a fusion weight.
+// Modality names a biometric modality. Fingers are searched by Identify;
+// faces, alone or with fingers, by IdentifyFused (see fusion.go).
 type Modality string
 
 // Modalities.
 const (
 	Finger Modality = "finger"
+	Face   Modality = "face"
 )
 
 // Sample is one probe or gallery sample: a finger template and its position
@@ -78,9 +79,13 @@ func (g *Gallery) prepared(s *slot) *fingerprint.Prepared {
 // person is one identity's slot.
 type person struct {
 	id        string
-	templates []string // template ids, for removal
+	templates []string // finger template ids, for removal
+	faces     []string // face template ids
 	removed   bool
 }
+
+// has reports whether the person holds templates of any modality.
+func (p *person) has() bool { return len(p.templates)+len(p.faces) > 0 }
 
 // Gallery is an in-memory gallery. It is safe for concurrent use: searches
 // run concurrently with each other; Add, Remove and Merge wait for running
@@ -98,6 +103,8 @@ type Gallery struct {
 	shortlist  int          // pre-filter shortlist size; 0: exhaustive
 	cacheLimit int          // most prepared templates cached in pre-filter mode
 	cached     atomic.Int64 // prepared templates cached
+
+	faces faceSet // face embeddings (face.go)
 }
 
 // Config configures a gallery.
@@ -174,9 +181,12 @@ func (g *Gallery) Add(personID, templateID string, pos int, t *fingerprint.Templ
 	if _, dup := g.where[templateID]; dup {
 		return fmt.Errorf("template %s already in the gallery", templateID)
 	}
+	if _, dup := g.faces.where[templateID]; dup {
+		return fmt.Errorf("template %s already in the gallery", templateID)
+	}
 	pi := g.slot(personID)
 	pr := &g.persons[pi]
-	if len(pr.templates) == 0 {
+	if !pr.has() {
 		g.live++
 	}
 	pr.templates = append(pr.templates, templateID)
@@ -199,19 +209,22 @@ func (g *Gallery) slot(personID string) int32 {
 	return pi
 }
 
-// Remove takes every template of personID out of the gallery (erasure). It
-// reports whether the person was present.
+// Remove takes every template of personID, of every modality, out of the
+// gallery (erasure). It reports whether the person was present.
 func (g *Gallery) Remove(personID string) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	pi, ok := g.personIx[personID]
-	if !ok || len(g.persons[pi].templates) == 0 {
+	if !ok || !g.persons[pi].has() {
 		return false
 	}
 	for _, tid := range g.persons[pi].templates {
 		g.removeTemplate(tid)
 	}
-	g.persons[pi].templates = nil
+	for _, tid := range g.persons[pi].faces {
+		g.removeFace(tid)
+	}
+	g.persons[pi].templates, g.persons[pi].faces = nil, nil
 	g.live--
 	return true
 }
@@ -248,19 +261,23 @@ func (g *Gallery) Merge(from, into string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	fi, ok := g.personIx[from]
-	if !ok || len(g.persons[fi].templates) == 0 || from == into {
+	if !ok || !g.persons[fi].has() || from == into {
 		return
 	}
 	ii := g.slot(into)
-	if len(g.persons[ii].templates) == 0 {
+	if !g.persons[ii].has() {
 		g.live++
 	}
 	for _, tid := range g.persons[fi].templates {
 		l := g.where[tid]
 		g.byPos[l.pos][l.i].person = ii
 	}
+	for _, tid := range g.persons[fi].faces {
+		g.faces.owner[g.faces.where[tid]] = ii
+	}
 	g.persons[ii].templates = append(g.persons[ii].templates, g.persons[fi].templates...)
-	g.persons[fi].templates = nil
+	g.persons[ii].faces = append(g.persons[ii].faces, g.persons[fi].faces...)
+	g.persons[fi].templates, g.persons[fi].faces = nil, nil
 	g.live--
 }
 
@@ -275,11 +292,11 @@ func (g *Gallery) SetWorkers(workers int) {
 	g.mu.Unlock()
 }
 
-// Len returns the number of templates in the gallery.
+// Len returns the number of templates in the gallery, of every modality.
 func (g *Gallery) Len() int {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return g.n
+	return g.n + len(g.faces.ids)
 }
 
 // Persons returns the number of identities with templates in the gallery.
@@ -289,12 +306,13 @@ func (g *Gallery) Persons() int {
 	return g.live
 }
 
-// Has reports whether personID has templates in the gallery.
+// Has reports whether personID has templates (of any modality) in the
+// gallery.
 func (g *Gallery) Has(personID string) bool {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	pi, ok := g.personIx[personID]
-	return ok && len(g.persons[pi].templates) > 0
+	return ok && g.persons[pi].has()
 }
 
 // SampleScore is one probe sample's score against a candidate.
@@ -305,14 +323,25 @@ type SampleScore struct {
 	// Rank is the candidate's rank (1 best) among all identities by this
 	// sample's score alone.
 	Rank int `json:"rank"`
+	// Evidence is the score normalised by its modality's impostor tail:
+	// −log10 of the probability that an impostor comparison scores at
+	// least Score (fused searches only; see Tail).
+	Evidence float64 `json:"evidence,omitempty"`
 }
 
 // Candidate is one identity on a candidate list.
 type Candidate struct {
-	PersonID string        `json:"person_id"`
-	Score    float64       `json:"score"` // fused score
-	Rank     int           `json:"rank"`  // 1 best
-	Scores   []SampleScore `json:"scores"`
+	PersonID string `json:"person_id"`
+	// Score is the fused score: the mean finger score for finger-only
+	// searches (Identify, Verify); the combined evidence, −log10 of a
+	// false match probability, for fused searches (IdentifyFused,
+	// VerifyFused).
+	Score  float64       `json:"score"`
+	Rank   int           `json:"rank"` // 1 best
+	Scores []SampleScore `json:"scores"`
+	// Fusion details a fused search's score by modality; nil for
+	// finger-only searches.
+	Fusion *FusionScore `json:"fusion,omitempty"`
 }
 
 // Options controls a search.
@@ -507,7 +536,12 @@ func (g *Gallery) Verify(personID string, probe []Sample) (c Candidate, ok bool,
 	if !found || len(g.persons[pi].templates) == 0 {
 		return c, false, nil
 	}
-	c = Candidate{PersonID: personID, Rank: 1}
+	return g.verifyLocked(pi, probe)
+}
+
+// verifyLocked is Verify for identity index pi (g.mu held for reading).
+func (g *Gallery) verifyLocked(pi int32, probe []Sample) (c Candidate, ok bool, err error) {
+	c = Candidate{PersonID: g.persons[pi].id, Rank: 1}
 	var sum float64
 	for _, s := range probe {
 		if s.Position < 0 || s.Position > 10 {

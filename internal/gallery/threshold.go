@@ -54,6 +54,9 @@ func (g *Gallery) ImpostorScores(k, pairs int, seed uint64) []float64 {
 	for _, s := range g.byPos {
 		all = append(all, s...)
 	}
+	if len(all) == 0 {
+		return nil // identities with faces only
+	}
 	r := rand.New(rand.NewPCG(seed, 0x6a11))
 	probes := map[*slot]*fingerprint.Probe{}
 	one := func() (float64, bool) {
