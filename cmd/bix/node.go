@@ -19,6 +19,7 @@ import (
 
 	"github.com/bixproject/bix/ansinist"
 	"github.com/bixproject/bix/internal/api"
+	"github.com/bixproject/bix/internal/exchange"
 	"github.com/bixproject/bix/internal/gallery"
 	"github.com/bixproject/bix/internal/node"
 )
@@ -108,8 +109,46 @@ func serveCmd(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer os.Remove(urlFile)
+	srv := api.NewServer(n, logger)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	xdone, err := startExchange(ctx, n, srv, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	logger.Info("serving", "url", url, "node", n.Config().NodeID)
-	return api.NewServer(n, logger).Serve(ctx, ln)
+	err = srv.Serve(ctx, ln)
+	cancel() // the API stopped: stop the exchange too
+	if xerr := <-xdone; err == nil {
+		err = xerr
+	}
+	return err
+}
+
+// startExchange starts the node's partner exchange when its configuration
+// has an exchange: block (endpoint, outbox retries and witnessing, stopped
+// by ctx) and gives it to the API server. The channel receives the
+// exchange's result once it has stopped (at once without the block).
+func startExchange(ctx context.Context, n *node.Node, srv *api.Server, logger *slog.Logger) (<-chan error, error) {
+	done := make(chan error, 1)
+	xc := n.Config().Exchange
+	if xc == nil {
+		done <- nil
+		return done, nil
+	}
+	x, err := exchange.Open(ctx, n, logger.With("component", "exchange"))
+	if err != nil {
+		return nil, err
+	}
+	xln, err := net.Listen("tcp", xc.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("exchange: %w", err)
+	}
+	srv.SetExchange(x)
+	logger.Info("partner exchange", "endpoint", "https://"+xln.Addr().String(), "tls_spki_sha256", x.Identity().Pin(), "partners", len(x.Partners()))
+	go func() { done <- x.Start(ctx, xln, xc.WitnessInterval) }()
+	return done, nil
 }
 
 func writeFileAtomic(path string, b []byte, mode os.FileMode) error {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bixproject/bix/internal/exchange"
 	"github.com/bixproject/bix/internal/gallery"
 	"github.com/bixproject/bix/internal/node"
 	"github.com/bixproject/bix/internal/store"
@@ -209,4 +210,56 @@ func (c *Client) AddUser(ctx context.Context, name, role string) (*UserToken, er
 func (c *Client) Users(ctx context.Context) ([]*store.User, error) {
 	var l []*store.User
 	return l, c.do(ctx, "GET", "/v1/users", nil, &l)
+}
+
+// ExchangePartners calls GET /v1/exchange/partners.
+func (c *Client) ExchangePartners(ctx context.Context) ([]exchange.PartnerInfo, error) {
+	var l []exchange.PartnerInfo
+	return l, c.do(ctx, "GET", "/v1/exchange/partners", nil, &l)
+}
+
+// ExchangeSearch calls POST /v1/exchange/searches: a step-1 search of a
+// partner. A partner that cannot be reached gives status queued.
+func (c *Client) ExchangeSearch(ctx context.Context, req *ExchangeSearchRequest) (*ExchangeSearchResult, error) {
+	var r ExchangeSearchResult
+	return &r, c.do(ctx, "POST", "/v1/exchange/searches", req, &r)
+}
+
+// ExchangeConfirm calls POST /v1/exchange/searches/{id}/confirmations:
+// the examiner's decision on the partner's candidate reference.
+func (c *Client) ExchangeConfirm(ctx context.Context, searchID string, req ExchangeConfirmRequest) (*exchange.Confirmation, error) {
+	var r exchange.Confirmation
+	return &r, c.do(ctx, "POST", "/v1/exchange/searches/"+url.PathEscape(searchID)+"/confirmations", req, &r)
+}
+
+// ExchangeDisclose calls POST /v1/exchange/searches/{id}/disclosures: step
+// 2 for a reference an examiner confirmed.
+func (c *Client) ExchangeDisclose(ctx context.Context, searchID, reference string) (*exchange.Outcome, error) {
+	var r exchange.Outcome
+	return &r, c.do(ctx, "POST", "/v1/exchange/searches/"+url.PathEscape(searchID)+"/disclosures", ExchangeDiscloseRequest{Reference: reference}, &r)
+}
+
+// ExchangeMessages calls GET /v1/exchange/messages?limit= (limit ≤ 0: the
+// node's default, 100).
+func (c *Client) ExchangeMessages(ctx context.Context, limit int) ([]*exchange.MessageRecord, error) {
+	path := "/v1/exchange/messages"
+	if limit > 0 {
+		path += "?limit=" + fmt.Sprint(limit)
+	}
+	var l []*exchange.MessageRecord
+	return l, c.do(ctx, "GET", path, nil, &l)
+}
+
+// ExchangeMessage calls GET /v1/exchange/messages/{id}.
+func (c *Client) ExchangeMessage(ctx context.Context, requestID string) (*ExchangeMessage, error) {
+	var m ExchangeMessage
+	return &m, c.do(ctx, "GET", "/v1/exchange/messages/"+url.PathEscape(requestID), nil, &m)
+}
+
+// ExchangeReceived calls GET /v1/exchange/received: the fields partner
+// disclosed under reference (a 404 Error when none are held).
+func (c *Client) ExchangeReceived(ctx context.Context, partner, reference string) (*ExchangeReceived, error) {
+	var r ExchangeReceived
+	q := url.Values{"partner": {partner}, "reference": {reference}}
+	return &r, c.do(ctx, "GET", "/v1/exchange/received?"+q.Encode(), nil, &r)
 }

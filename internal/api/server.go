@@ -16,10 +16,12 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/bixproject/bix/internal/exchange"
 	"github.com/bixproject/bix/internal/node"
 )
 
@@ -38,6 +40,7 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  []Route
 	maxBody int64
+	x       atomic.Pointer[exchange.Exchange] // the partner exchange; nil: none (SetExchange)
 }
 
 // Route is one API route: a method and a ServeMux path pattern.
@@ -80,7 +83,8 @@ func NewServer(n *node.Node, logger *slog.Logger) *Server {
 	s.handle("POST /v1/tasks/{id}/decision", true, s.decide)
 	s.handle("GET /v1/users", true, s.users)
 	s.handle("POST /v1/users", true, s.addUser)
-	s.console() // console.go: the web console and its routes
+	s.exchangeRoutes() // exchange.go: the partner exchange
+	s.console()        // console.go: the web console and its routes
 	return s
 }
 

@@ -73,6 +73,9 @@ type Options struct {
 	Now func() time.Time
 	// Parties overrides DefaultParties.
 	Parties *[2]PartySpec
+	// DailyQuota is the agreement's daily quota of fingerprint_1n searches
+	// per partner (default 1000; the exchange benchmark needs more).
+	DailyQuota int
 }
 
 // StartPair starts two nodes on loopback ports chosen by the system, each
@@ -137,10 +140,15 @@ func StartPair(ctx context.Context, opt Options) (*Pair, error) {
 
 	// The agreement, signed by both.
 	type tplParty struct{ ID, Name, Country, Endpoint, Pin, Key string }
+	quota := opt.DailyQuota
+	if quota <= 0 {
+		quota = 1000
+	}
 	data := struct {
 		From, Until string
+		Quota       int
 		Parties     []tplParty
-	}{From: now().AddDate(0, 0, -1).UTC().Format("2006-01-02"), Until: now().AddDate(2, 0, 0).UTC().Format("2006-01-02")}
+	}{From: now().AddDate(0, 0, -1).UTC().Format("2006-01-02"), Until: now().AddDate(2, 0, 0).UTC().Format("2006-01-02"), Quota: quota}
 	for i, s := range specs {
 		data.Parties = append(data.Parties, tplParty{ID: s.ID, Name: s.Name, Country: s.Country, Endpoint: preps[i].endpointURL,
 			Pin: preps[i].ids.Pin(), Key: base64.StdEncoding.EncodeToString(preps[i].ids.SigningPublicKey())})
@@ -214,6 +222,8 @@ func StartPair(ctx context.Context, opt Options) (*Pair, error) {
 		}
 		party := &Party{Spec: s, Dir: p.dir, Node: n, API: api.NewServer(n, nlog), APIURL: "http://" + p.apiLn.Addr().String(),
 			Exchange: x, ExchangeURL: p.endpointURL, Identity: p.ids, Tokens: map[string]string{}}
+		// The API (and so the console) reaches the partner through it.
+		party.API.SetExchange(x)
 		party.AdminToken, err = n.Bootstrap(ctx)
 		if err != nil {
 			return nil, err

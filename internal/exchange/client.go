@@ -325,7 +325,7 @@ func (x *Exchange) fail(ctx context.Context, requestID, partner string, attempts
 // Requests survive restarts in the store; each is answered exactly once by
 // the partner, however often it is retried.
 func (x *Exchange) Run(ctx context.Context) error {
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(x.cfg.RetryInterval)
 	defer tick.Stop()
 	for {
 		if err := x.RetryDue(ctx); err != nil && ctx.Err() == nil {

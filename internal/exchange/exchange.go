@@ -46,6 +46,9 @@ type Config struct {
 	Logger *slog.Logger
 	// HTTPClientTimeout bounds one delivery attempt (default 30 s).
 	HTTPClientTimeout time.Duration
+	// RetryInterval is how often Run looks for queued requests due for
+	// another attempt (default 1 s).
+	RetryInterval time.Duration
 }
 
 // Exchange is a node's partner exchange: the server that answers partners
@@ -88,6 +91,9 @@ func New(ctx context.Context, cfg Config) (*Exchange, error) {
 	}
 	if cfg.HTTPClientTimeout == 0 {
 		cfg.HTTPClientTimeout = 30 * time.Second
+	}
+	if cfg.RetryInterval <= 0 {
+		cfg.RetryInterval = time.Second
 	}
 	self := cfg.Identity.NodeID
 	for _, a := range cfg.Agreements {
