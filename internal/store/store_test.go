@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io/fs"
 	"testing"
 	"time"
 
@@ -51,14 +52,19 @@ func TestOpenPragmasAndMigrations(t *testing.T) {
 			t.Errorf("PRAGMA %s = %s, want %s", c.pragma, got, c.want)
 		}
 	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil || len(names) < 2 {
+		t.Fatalf("embedded migrations %v, %v", names, err)
+	}
+	latest := len(names) // numbered 0001.. without gaps
 	v, err := s.SchemaVersion(ctx)
-	if err != nil || v != 1 {
-		t.Fatalf("schema version %d, %v; want 1", v, err)
+	if err != nil || v != latest {
+		t.Fatalf("schema version %d, %v; want %d", v, err, latest)
 	}
 	s.Close()
 	// Reopening applies nothing twice.
 	s2 := openTest(t, dir, kek)
-	if v, err := s2.SchemaVersion(ctx); err != nil || v != 1 {
+	if v, err := s2.SchemaVersion(ctx); err != nil || v != latest {
 		t.Fatalf("after reopen: schema version %d, %v", v, err)
 	}
 }
@@ -230,5 +236,63 @@ func TestTasksAndUsers(t *testing.T) {
 	ts, err := s.Tasks(ctx, TaskClaimed)
 	if err != nil || len(ts) != 1 || ts[0].ClaimedBy != "eve" {
 		t.Fatalf("Tasks = %v, %v", ts, err)
+	}
+}
+
+func TestReviews(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), testKEK(t))
+	p, e, _ := enrollOne(t, s, []byte("x"), nil)
+	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	err := s.Update(ctx, func(tx *Tx) error {
+		if err := tx.InsertTask(ctx, &Task{ID: "t2", Kind: "dedup", EncounterID: e.ID, PersonID: p.ID, Candidates: []byte("[]"), State: TaskOpen,
+			ReviewsRequired: 2, ReviewReasons: []string{"minor", "face_only"}}); err != nil {
+			return err
+		}
+		if err := tx.InsertTask(ctx, &Task{ID: "t1", Kind: "dedup", EncounterID: e.ID, PersonID: p.ID, Candidates: []byte("[]"), State: TaskOpen}); err != nil {
+			return err
+		}
+		return tx.ClaimTask(ctx, "t2", "eve")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := s.Task(ctx, "t1"); err != nil || k.ReviewsRequired != 1 || k.ReviewReasons != nil {
+		t.Errorf("plain task = %+v, %v", k, err)
+	}
+	review := func(examiner string, pending bool) error {
+		return s.Update(ctx, func(tx *Tx) error {
+			return tx.InsertReview(ctx, &Review{ID: "r-" + examiner, TaskID: "t2", Outcome: OutcomeDifferent, ReasonCode: "x", Examiner: examiner, DecidedAt: at}, pending)
+		})
+	}
+	if err := review("eve", true); err != nil {
+		t.Fatal(err)
+	}
+	k, err := s.Task(ctx, "t2")
+	if err != nil || k.State != TaskReview || k.ClaimedBy != "" || k.ReviewsRequired != 2 || len(k.ReviewReasons) != 2 || k.ReviewReasons[1] != "face_only" {
+		t.Fatalf("after first review: %+v, %v", k, err)
+	}
+	if err := review("eve", false); !errors.Is(err, ErrConflict) {
+		t.Errorf("same examiner twice: %v, want ErrConflict", err)
+	}
+	if err := review("bob", false); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := s.Reviews(ctx, "t2")
+	if err != nil || len(rs) != 2 || rs[0].Examiner != "bob" && rs[0].Examiner != "eve" || !rs[0].DecidedAt.Equal(at) {
+		t.Fatalf("Reviews = %+v, %v", rs, err)
+	}
+	if ts, err := s.Tasks(ctx, TaskReview); err != nil || len(ts) != 1 {
+		t.Errorf("Tasks(review) = %v, %v", ts, err)
+	}
+	// Erasure deletes tasks; their reviews go with them.
+	if err := s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.SQL().ExecContext(ctx, `DELETE FROM tasks WHERE id = 't2'`)
+		return err
+	}); err != nil {
+		t.Fatalf("deleting a reviewed task: %v", err)
+	}
+	if rs, err := s.Reviews(ctx, "t2"); err != nil || len(rs) != 0 {
+		t.Errorf("reviews after task deletion: %+v, %v", rs, err)
 	}
 }
