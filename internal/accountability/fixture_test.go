@@ -7,6 +7,7 @@ import (
 
 	"github.com/bixproject/bix/internal/audit"
 	"github.com/bixproject/bix/internal/store"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // fixture is a node database with the audit tables, built without a node so
@@ -14,6 +15,7 @@ import (
 type fixture struct {
 	st  *store.Store
 	log *audit.Log
+	key note.Verifier // the log's public key
 	t   *testing.T
 }
 
@@ -41,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{st: st, log: audit.Open(st.DB(), signer, "test-node"), t: t}
+	return &fixture{st: st, log: audit.Open(st.DB(), signer, "test-node"), key: signer.Verifier(), t: t}
 }
 
 // person stores a person with one encounter captured at captured, one

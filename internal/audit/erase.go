@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -24,40 +23,108 @@ import (
 // body changes its leaf hash and would break every checkpoint after it.
 // Redact therefore keeps the tree and changes only what is stored: the
 // entry's body is replaced by a redacted body (each personal reference
-// replaced by a pseudonym the caller chooses, typically a hash), and the
+// replaced by a pseudonym the caller chooses, typically a hash), the
 // original leaf hash — already stored in audit_hashes, where it stays — is
-// recorded in audit_redactions with the time of redaction. VerifyRedacted
-// recomputes the tree using the recorded leaf hash for redacted entries and
-// the body's hash for all others, so every checkpoint still verifies and
-// any other change to any entry is still detected. What cannot be shown any
-// more for a redacted entry is that its body is the one logged; that is the
-// point of erasing it.
+// recorded in audit_redactions, and the redaction itself is logged as an
+// erasure entry, appended in the same transaction, whose detail commits to
+// each redacted entry's index and new body:
+//
+//	"redacted": [{"index": 12, "body_sha256": "<hex SHA-256 of the redacted body>"}, ...]
+//
+// Verification ([Log.Verify], [CheckExport], [CheckInclusion]) uses the
+// recorded leaf hash for a redacted entry and the body's hash for every
+// other, so every checkpoint, inclusion and consistency proof still holds;
+// and it accepts a redacted body only if the erasure entry named by the
+// redaction is in the log, is an erasure, and commits to exactly that body.
+// A body changed without such an erasure entry, or changed again after it,
+// is reported as tampering ([ErrCorrupt], [ErrBadExport]). What cannot be
+// shown any more for a redacted entry is that its body is the one first
+// logged; that is the point of erasing it. A redaction can only be made by
+// appending an erasure entry to the log, which partners witness like any
+// other entry.
 
-// redactionSchema records redacted entries.
+// redactionSchema records redacted entries: the original leaf hash, when
+// the entry was first redacted and the erasure entry that redacted it last.
 const redactionSchema = `CREATE TABLE IF NOT EXISTS audit_redactions (
-	idx  INTEGER PRIMARY KEY,
-	leaf BLOB NOT NULL,    -- RFC 6962 leaf hash of the original body
-	at   INTEGER NOT NULL  -- unix nanoseconds of the (first) redaction
+	idx     INTEGER PRIMARY KEY,
+	leaf    BLOB NOT NULL,    -- RFC 6962 leaf hash of the original body
+	at      INTEGER NOT NULL, -- unix nanoseconds of the first redaction
+	erasure INTEGER           -- index of the erasure entry that redacted it last
 )`
 
-// ErrRedaction is returned (wrapped) when an entry cannot be redacted
-// because its stored leaf hash does not match its body.
+// DetailRedacted is the Detail key under which an erasure entry written by
+// [Redact] lists the entries it redacted.
+const DetailRedacted = "redacted"
+
+// ErrRedaction is returned (wrapped) when entries cannot be redacted: a key
+// too short, an erasure entry that is not one, or a stored leaf hash that
+// does not match its body.
 var ErrRedaction = errors.New("audit entry cannot be redacted")
+
+// execQuerier is what *sql.DB and *sql.Tx have in common for writing.
+type execQuerier interface {
+	querier
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// initRedactions creates audit_redactions, adding the erasure column to a
+// table made before it existed (its rows then carry no erasure entry and
+// do not verify).
+func initRedactions(ctx context.Context, q execQuerier) error {
+	if _, err := q.ExecContext(ctx, redactionSchema); err != nil {
+		return err
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('audit_redactions') WHERE name = 'erasure'`).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		if _, err := q.ExecContext(ctx, `ALTER TABLE audit_redactions ADD COLUMN erasure INTEGER`); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// redactionCommit is one element of an erasure entry's "redacted" list.
+type redactionCommit struct {
+	Index      int64  `json:"index"`
+	BodySHA256 string `json:"body_sha256"`
+}
 
 // Redact replaces, in every entry that mentions one of repl's keys (in
 // Objects or anywhere in Detail's string values), each key by its value,
-// inside the caller's transaction. The leaf hash of the original body is kept
-// (see VerifyRedacted). It returns the number of entries changed. Keys
-// shorter than 8 bytes are refused, so that a short string cannot redact
-// unrelated entries.
-func Redact(ctx context.Context, tx *sql.Tx, repl map[string]string, at time.Time) (int, error) {
-	if _, err := tx.ExecContext(ctx, redactionSchema); err != nil {
-		return 0, fmt.Errorf("audit: redact: %w", err)
+// and appends erasure (Action must be [ActionErasure]) to the log, all
+// inside the caller's transaction. The appended erasure entry's Detail is
+// the caller's (a JSON object without a "redacted" member, or empty) plus
+// the [DetailRedacted] list of every entry changed with the SHA-256 of its
+// new body; the leaf hash of each original body is kept so that the tree
+// still verifies. It returns the number of entries changed and the index of
+// the erasure entry, which is appended even when nothing changed (the
+// erasure was due and is logged). Keys shorter than 8 bytes are refused, so
+// that a short string cannot redact unrelated entries.
+func Redact(ctx context.Context, tx *sql.Tx, repl map[string]string, erasure Entry) (n int, index int64, err error) {
+	if erasure.Action != ActionErasure {
+		return 0, 0, fmt.Errorf("%w: the redaction must be logged as an %q entry, not %q", ErrRedaction, ActionErasure, erasure.Action)
+	}
+	detail := map[string]any{}
+	if len(erasure.Detail) > 0 {
+		d := json.NewDecoder(bytes.NewReader(erasure.Detail))
+		d.UseNumber()
+		if err := d.Decode(&detail); err != nil {
+			return 0, 0, fmt.Errorf("%w: erasure detail: %v", ErrRedaction, err)
+		}
+		if _, ok := detail[DetailRedacted]; ok {
+			return 0, 0, fmt.Errorf("%w: erasure detail already has %q", ErrRedaction, DetailRedacted)
+		}
+	}
+	if err := initRedactions(ctx, tx); err != nil {
+		return 0, 0, fmt.Errorf("audit: redact: %w", err)
 	}
 	keys := make([]string, 0, len(repl))
 	for k := range repl {
 		if len(k) < 8 {
-			return 0, fmt.Errorf("%w: reference %q too short to redact safely", ErrRedaction, k)
+			return 0, 0, fmt.Errorf("%w: reference %q too short to redact safely", ErrRedaction, k)
 		}
 		keys = append(keys, k)
 	}
@@ -71,13 +138,13 @@ func Redact(ctx context.Context, tx *sql.Tx, repl map[string]string, at time.Tim
 	for _, k := range keys {
 		rows, err := tx.QueryContext(ctx, `SELECT idx, body FROM audit_entries WHERE instr(body, ?) > 0 ORDER BY idx`, k)
 		if err != nil {
-			return 0, fmt.Errorf("audit: redact: %w", err)
+			return 0, 0, fmt.Errorf("audit: redact: %w", err)
 		}
 		for rows.Next() {
 			var h hit
 			if err := rows.Scan(&h.idx, &h.body); err != nil {
 				rows.Close()
-				return 0, fmt.Errorf("audit: redact: %w", err)
+				return 0, 0, fmt.Errorf("audit: redact: %w", err)
 			}
 			if !seen[h.idx] {
 				seen[h.idx] = true
@@ -85,55 +152,73 @@ func Redact(ctx context.Context, tx *sql.Tx, repl map[string]string, at time.Tim
 			}
 		}
 		if err := rows.Close(); err != nil {
-			return 0, err
+			return 0, 0, fmt.Errorf("audit: redact: %w", err)
 		}
 	}
 	sort.Slice(hits, func(i, j int) bool { return hits[i].idx < hits[j].idx })
-	n := 0
+	type change struct {
+		idx  int64
+		body []byte
+	}
+	var changes []change
+	commits := []redactionCommit{}
 	for _, h := range hits {
 		e, err := ParseEntry(h.body)
 		if err != nil {
-			return n, fmt.Errorf("%w: entry %d: %v", ErrRedaction, h.idx, err)
+			return 0, 0, fmt.Errorf("%w: entry %d: %v", ErrRedaction, h.idx, err)
 		}
 		red, changed, err := redactEntry(e, repl)
 		if err != nil {
-			return n, fmt.Errorf("%w: entry %d: %v", ErrRedaction, h.idx, err)
+			return 0, 0, fmt.Errorf("%w: entry %d: %v", ErrRedaction, h.idx, err)
 		}
 		if !changed {
 			continue
 		}
 		body, err := red.Canonical()
 		if err != nil {
-			return n, fmt.Errorf("%w: entry %d: %v", ErrRedaction, h.idx, err)
+			return 0, 0, fmt.Errorf("%w: entry %d: %v", ErrRedaction, h.idx, err)
 		}
 		var stored []byte
 		if err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_hashes WHERE id = ?`, tlog.StoredHashIndex(0, h.idx)).Scan(&stored); err != nil {
-			return n, fmt.Errorf("audit: redact entry %d: leaf hash: %w", h.idx, err)
+			return 0, 0, fmt.Errorf("audit: redact entry %d: leaf hash: %w", h.idx, err)
 		}
 		var prior []byte
 		err = tx.QueryRowContext(ctx, `SELECT leaf FROM audit_redactions WHERE idx = ?`, h.idx).Scan(&prior)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			leaf := rfc6962.DefaultHasher.HashLeaf(h.body)
-			if !bytes.Equal(leaf, stored) {
-				return n, fmt.Errorf("%w: entry %d: body does not match its stored leaf hash", ErrRedaction, h.idx)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_redactions(idx, leaf, at) VALUES (?,?,?)`, h.idx, leaf, at.UnixNano()); err != nil {
-				return n, fmt.Errorf("audit: redact entry %d: %w", h.idx, err)
+			if !bytes.Equal(rfc6962.DefaultHasher.HashLeaf(h.body), stored) {
+				return 0, 0, fmt.Errorf("%w: entry %d: body does not match its stored leaf hash", ErrRedaction, h.idx)
 			}
 		case err != nil:
-			return n, fmt.Errorf("audit: redact entry %d: %w", h.idx, err)
+			return 0, 0, fmt.Errorf("audit: redact entry %d: %w", h.idx, err)
 		default:
 			if !bytes.Equal(prior, stored) {
-				return n, fmt.Errorf("%w: entry %d: recorded leaf does not match the stored one", ErrRedaction, h.idx)
+				return 0, 0, fmt.Errorf("%w: entry %d: recorded leaf does not match the stored one", ErrRedaction, h.idx)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE audit_entries SET body = ? WHERE idx = ?`, body, h.idx); err != nil {
-			return n, fmt.Errorf("audit: redact entry %d: %w", h.idx, err)
-		}
-		n++
+		changes = append(changes, change{h.idx, body})
+		commits = append(commits, redactionCommit{Index: h.idx, BodySHA256: Hash(body)})
 	}
-	return n, nil
+	detail[DetailRedacted] = commits
+	if erasure.Detail, err = json.Marshal(detail); err != nil {
+		return 0, 0, fmt.Errorf("%w: erasure detail: %v", ErrRedaction, err)
+	}
+	index, err = Append(ctx, tx, erasure)
+	if err != nil {
+		return 0, 0, fmt.Errorf("audit: redact: logging the erasure: %w", err)
+	}
+	at := erasure.Time.UnixNano()
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_redactions(idx, leaf, at, erasure)
+SELECT ?1, hash, ?2, ?3 FROM audit_hashes WHERE id = ?4
+ON CONFLICT(idx) DO UPDATE SET erasure = excluded.erasure`, c.idx, at, index, tlog.StoredHashIndex(0, c.idx)); err != nil {
+			return 0, 0, fmt.Errorf("audit: redact entry %d: %w", c.idx, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE audit_entries SET body = ? WHERE idx = ?`, c.body, c.idx); err != nil {
+			return 0, 0, fmt.Errorf("audit: redact entry %d: %w", c.idx, err)
+		}
+	}
+	return len(changes), index, nil
 }
 
 // redactEntry returns e with repl applied to Objects and to every string in
@@ -191,172 +276,121 @@ func walkStrings(v any, f func(string) string) any {
 	return v
 }
 
-// Redacted reports which entries have been redacted, by index, with the time
-// of redaction.
-func (l *Log) Redacted(ctx context.Context) (map[int64]time.Time, error) {
-	if _, err := l.db.ExecContext(ctx, redactionSchema); err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
+// Redaction describes one redacted entry: its index, the original leaf
+// hash the tree keeps, when it was first redacted and the erasure entry
+// that redacted it (last).
+type Redaction struct {
+	Index   int64     `json:"index"`
+	Leaf    tlog.Hash `json:"leaf"`
+	At      time.Time `json:"at"`
+	Erasure int64     `json:"erasure"`
+}
+
+// readRedactions returns the redactions recorded in q, by entry index (none
+// when the table does not exist: a log never redacted). A row without an
+// erasure entry is ErrCorrupt.
+func readRedactions(ctx context.Context, q querier) (map[int64]Redaction, error) {
+	var exists int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_redactions'`).Scan(&exists); err != nil {
+		return nil, err
 	}
-	rows, err := l.db.QueryContext(ctx, `SELECT idx, at FROM audit_redactions ORDER BY idx`)
+	out := map[int64]Redaction{}
+	if exists == 0 {
+		return out, nil
+	}
+	var hasErasure int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_table_info('audit_redactions') WHERE name = 'erasure'`).Scan(&hasErasure); err != nil {
+		return nil, err
+	}
+	col := "erasure"
+	if hasErasure == 0 {
+		col = "NULL"
+	}
+	rows, err := q.QueryContext(ctx, `SELECT idx, leaf, at, `+col+` FROM audit_redactions ORDER BY idx`)
 	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
-	out := map[int64]time.Time{}
 	for rows.Next() {
-		var i, at int64
-		if err := rows.Scan(&i, &at); err != nil {
+		var r Redaction
+		var leaf []byte
+		var at int64
+		var by sql.NullInt64
+		if err := rows.Scan(&r.Index, &leaf, &at, &by); err != nil {
 			return nil, err
 		}
-		out[i] = time.Unix(0, at).UTC()
+		if len(leaf) != tlog.HashSize {
+			return nil, fmt.Errorf("%w: redaction of entry %d: leaf hash of %d bytes", ErrCorrupt, r.Index, len(leaf))
+		}
+		if !by.Valid {
+			return nil, fmt.Errorf("%w: redaction of entry %d names no erasure entry", ErrCorrupt, r.Index)
+		}
+		copy(r.Leaf[:], leaf)
+		r.At = time.Unix(0, at).UTC()
+		r.Erasure = by.Int64
+		out[r.Index] = r
 	}
 	return out, rows.Err()
 }
 
-// VerifyRedacted is Log.VerifySummary for a log some of whose entries were
-// redacted: a redacted entry's body must still be a canonical entry, and its
-// recorded original leaf hash stands in for the hash of its body; every
-// other entry is hashed from its body. Stored hashes and checkpoints (with
-// their signatures when the log knows its verifier) are checked as by
-// Log.Verify. Log.Verify itself reports a redacted entry as corrupt.
-func (l *Log) VerifyRedacted(ctx context.Context) (Summary, error) {
-	var sum Summary
-	if _, err := l.db.ExecContext(ctx, redactionSchema); err != nil {
-		return sum, fmt.Errorf("audit: verify: %w", err)
-	}
-	tx, err := l.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+// Redactions lists the log's redacted entries in index order.
+func (l *Log) Redactions(ctx context.Context) ([]Redaction, error) {
+	m, err := readRedactions(ctx, l.db)
 	if err != nil {
-		return sum, fmt.Errorf("audit: verify: %w", err)
+		return nil, fmt.Errorf("audit: redactions: %w", err)
 	}
-	defer tx.Rollback()
-	type cp struct {
-		size int64
-		hash []byte
-	}
-	var cps []cp
-	crows, err := tx.QueryContext(ctx, `SELECT size, signed FROM audit_checkpoints ORDER BY size`)
-	if err != nil {
-		return sum, fmt.Errorf("audit: verify: %w", err)
-	}
-	for crows.Next() {
-		var n int64
-		var signed []byte
-		if err := crows.Scan(&n, &signed); err != nil {
-			crows.Close()
-			return sum, fmt.Errorf("audit: verify: %w", err)
-		}
-		c, err := l.parseOwnCheckpoint(signed)
-		if err != nil || int64(c.Size) != n {
-			crows.Close()
-			return sum, fmt.Errorf("%w: checkpoint at size %d: %v", ErrCorrupt, n, err)
-		}
-		cps = append(cps, cp{n, c.Hash})
-	}
-	crows.Close()
-	sum.Checkpoints = len(cps)
-	sum.Signed = l.verifier != nil
-	if len(cps) > 0 {
-		sum.Latest = cps[len(cps)-1].size
-	}
-	leaves := map[int64][]byte{}
-	rrows, err := tx.QueryContext(ctx, `SELECT idx, leaf FROM audit_redactions`)
-	if err != nil {
-		return sum, fmt.Errorf("audit: verify: %w", err)
-	}
-	for rrows.Next() {
-		var i int64
-		var h []byte
-		rrows.Scan(&i, &h)
-		leaves[i] = h
-	}
-	rrows.Close()
+	return sortedRedactions(m), nil
+}
 
-	// Stored hashes, by id, to compare with the recomputed ones.
-	stored := map[int64][]byte{}
-	hrows, err := tx.QueryContext(ctx, `SELECT id, hash FROM audit_hashes`)
-	if err != nil {
-		return sum, fmt.Errorf("audit: verify: %w", err)
+func sortedRedactions(m map[int64]Redaction) []Redaction {
+	out := make([]Redaction, 0, len(m))
+	for _, r := range m {
+		out = append(out, r)
 	}
-	for hrows.Next() {
-		var id int64
-		var h []byte
-		hrows.Scan(&id, &h)
-		stored[id] = h
-	}
-	hrows.Close()
+	sort.Slice(out, func(i, j int) bool { return out[i].Index < out[j].Index })
+	return out
+}
 
-	hasher := rfc6962.DefaultHasher
-	rf := compact.RangeFactory{Hash: hasher.HashChildren}
-	rng := rf.NewEmptyRange(0)
-	var visitErr error
-	visited := 0
-	visit := func(id compact.NodeID, h []byte) {
-		want := tlog.StoredHashIndex(int(id.Level), int64(id.Index))
-		visited++
-		if visitErr == nil && !bytes.Equal(stored[want], h) {
-			visitErr = fmt.Errorf("%w: stored hash %d does not match the entries", ErrCorrupt, want)
-		}
-	}
-	ci := 0
-	for ; ci < len(cps) && cps[ci].size == 0; ci++ {
-	}
-	erows, err := tx.QueryContext(ctx, `SELECT idx, body FROM audit_entries ORDER BY idx`)
+// redactionCommits returns what an erasure entry's body commits to: the
+// SHA-256 of each redacted body by index. A body that is not an erasure
+// entry, or whose "redacted" list is malformed, is an error.
+func redactionCommits(body []byte) (map[int64]string, error) {
+	e, err := ParseEntry(body)
 	if err != nil {
-		return sum, fmt.Errorf("audit: verify: %w", err)
+		return nil, err
 	}
-	defer erows.Close()
-	var i int64
-	for erows.Next() {
-		var idx int64
-		var body []byte
-		if err := erows.Scan(&idx, &body); err != nil {
-			return sum, fmt.Errorf("audit: verify: %w", err)
-		}
-		if idx != i {
-			return sum, fmt.Errorf("%w: entry %d missing", ErrCorrupt, i)
-		}
-		if _, err := ParseEntry(body); err != nil {
-			return sum, fmt.Errorf("%w: entry %d: %v", ErrCorrupt, i, err)
-		}
-		leaf, ok := leaves[i]
-		if !ok {
-			leaf = hasher.HashLeaf(body)
-		}
-		if err := rng.Append(leaf, visit); err != nil {
-			return sum, fmt.Errorf("audit: verify: %w", err)
-		}
-		if visitErr != nil {
-			return sum, fmt.Errorf("entry %d: %w", i, visitErr)
-		}
-		i++
-		for ; ci < len(cps) && cps[ci].size == i; ci++ {
-			root, err := rng.GetRootHash(nil)
-			if err != nil {
-				return sum, fmt.Errorf("audit: verify: %w", err)
-			}
-			if !bytes.Equal(root, cps[ci].hash) {
-				return sum, fmt.Errorf("%w: checkpoint at size %d does not match the entries", ErrCorrupt, i)
-			}
-		}
+	if e.Action != ActionErasure {
+		return nil, fmt.Errorf("it is a %q entry, not an erasure", e.Action)
 	}
-	if err := erows.Err(); err != nil {
-		return sum, fmt.Errorf("audit: verify: %w", err)
+	var d struct {
+		Redacted []redactionCommit `json:"redacted"`
 	}
-	if visited != len(stored) {
-		return sum, fmt.Errorf("%w: %d stored hashes for %d computed", ErrCorrupt, len(stored), visited)
+	if err := json.Unmarshal(e.Detail, &d); err != nil {
+		return nil, fmt.Errorf("its %q list: %v", DetailRedacted, err)
 	}
-	if ci < len(cps) {
-		return sum, fmt.Errorf("%w: checkpoint at size %d but only %d entries", ErrCorrupt, cps[ci].size, i)
+	out := make(map[int64]string, len(d.Redacted))
+	for _, c := range d.Redacted {
+		out[c.Index] = c.BodySHA256
 	}
-	sum.Size = i
-	if i == 0 {
-		copy(sum.Root[:], hasher.EmptyRoot())
-	} else {
-		root, err := rng.GetRootHash(nil)
-		if err != nil {
-			return sum, err
-		}
-		copy(sum.Root[:], root)
+	return out, nil
+}
+
+// checkRedaction checks that the erasure entry with body erasureBody
+// redacted entry idx to exactly body.
+func checkRedaction(idx int64, body []byte, erasureIdx int64, erasureBody []byte) error {
+	if erasureIdx <= idx {
+		return fmt.Errorf("entry %d: redaction names erasure entry %d, which is not after it", idx, erasureIdx)
 	}
-	return sum, nil
+	c, err := redactionCommits(erasureBody)
+	if err != nil {
+		return fmt.Errorf("entry %d: redaction by entry %d: %v", idx, erasureIdx, err)
+	}
+	h, ok := c[idx]
+	if !ok {
+		return fmt.Errorf("entry %d: erasure entry %d does not list it as redacted", idx, erasureIdx)
+	}
+	if h != Hash(body) {
+		return fmt.Errorf("entry %d: body is not the one erasure entry %d redacted it to", idx, erasureIdx)
+	}
+	return nil
 }

@@ -27,6 +27,9 @@ var ErrBadExport = errors.New("audit export does not verify")
 // log's signed checkpoints up to the latest one (size Size), each with the
 // consistency proof from it to the latest, and, when the entries are not the
 // whole log, an inclusion proof for each entry in the latest checkpoint.
+// Erasures holds, in a partial export, the erasure entries outside
+// [From, To) that redacted entries of the export (see [Redact]), each with
+// its inclusion proof, so that every redaction can be checked.
 type Export struct {
 	Format      string             `json:"format"`
 	Origin      string             `json:"origin"`
@@ -35,6 +38,7 @@ type Export struct {
 	To          int64              `json:"to"`
 	Checkpoints []ExportCheckpoint `json:"checkpoints"`
 	Entries     []ExportEntry      `json:"entries"`
+	Erasures    []ExportEntry      `json:"erasures,omitempty"`
 }
 
 // ExportCheckpoint is one signed checkpoint and the consistency proof from
@@ -45,11 +49,14 @@ type ExportCheckpoint struct {
 }
 
 // ExportEntry is one entry's canonical JSON and, in a partial export, its
-// inclusion proof in the latest checkpoint.
+// inclusion proof in the latest checkpoint. For a redacted entry Body is the
+// redacted body and Redaction says which leaf hash the tree holds and which
+// erasure entry redacted it.
 type ExportEntry struct {
-	Index int64            `json:"index"`
-	Body  string           `json:"body"`
-	Proof tlog.RecordProof `json:"proof,omitempty"`
+	Index     int64            `json:"index"`
+	Body      string           `json:"body"`
+	Proof     tlog.RecordProof `json:"proof,omitempty"`
+	Redaction *Redaction       `json:"redaction,omitempty"`
 }
 
 // Export writes the whole log up to its latest signed checkpoint to w as
@@ -61,7 +68,9 @@ func (l *Log) Export(ctx context.Context, w io.Writer) error {
 
 // ExportRange writes entries [from, to) (to < 0: up to the latest
 // checkpoint) with an inclusion proof for each unless the range is the
-// whole checkpointed log.
+// whole checkpointed log. It fails with [ErrNotCheckpointed] when an
+// exported entry was redacted by an erasure entry the latest checkpoint
+// does not cover yet.
 func (l *Log) ExportRange(ctx context.Context, w io.Writer, from, to int64) error {
 	_, n, err := l.latestCheckpoint(ctx)
 	if err != nil {
@@ -105,11 +114,26 @@ func (l *Log) ExportRange(ctx context.Context, w io.Writer, from, to int64) erro
 		return fmt.Errorf("audit: export: %w", err)
 	}
 
+	red, err := readRedactions(ctx, l.db)
+	if err != nil {
+		return fmt.Errorf("audit: export: %w", err)
+	}
+	redaction := func(idx int64) (*Redaction, error) {
+		rd, ok := red[idx]
+		if !ok {
+			return nil, nil
+		}
+		if rd.Erasure <= idx || rd.Erasure >= n {
+			return nil, fmt.Errorf("audit: export: entry %d: %w: redacted by entry %d, beyond the latest checkpoint (size %d); sign a checkpoint first", idx, ErrNotCheckpointed, rd.Erasure, n)
+		}
+		return &rd, nil
+	}
 	rows, err = l.db.QueryContext(ctx, `SELECT idx, body FROM audit_entries WHERE idx >= ? AND idx < ? ORDER BY idx`, from, to)
 	if err != nil {
 		return fmt.Errorf("audit: export: %w", err)
 	}
 	defer rows.Close()
+	var need []int64 // erasure entries outside the range to add
 	for rows.Next() {
 		var e ExportEntry
 		var body []byte
@@ -122,10 +146,41 @@ func (l *Log) ExportRange(ctx context.Context, w io.Writer, from, to int64) erro
 				return fmt.Errorf("audit: export: entry %d: %w", e.Index, err)
 			}
 		}
+		if e.Redaction, err = redaction(e.Index); err != nil {
+			return err
+		}
+		if e.Redaction != nil && e.Redaction.Erasure >= to {
+			need = append(need, e.Redaction.Erasure)
+		}
 		x.Entries = append(x.Entries, e)
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("audit: export: %w", err)
+	}
+	added := map[int64]bool{}
+	for len(need) > 0 {
+		idx := need[0]
+		need = need[1:]
+		if added[idx] {
+			continue
+		}
+		added[idx] = true
+		e := ExportEntry{Index: idx}
+		var body []byte
+		if err := l.db.QueryRowContext(ctx, `SELECT body FROM audit_entries WHERE idx = ?`, idx).Scan(&body); err != nil {
+			return fmt.Errorf("audit: export: erasure entry %d: %w", idx, err)
+		}
+		e.Body = string(body)
+		if e.Proof, err = tlog.ProveRecord(n, idx, r); err != nil {
+			return fmt.Errorf("audit: export: erasure entry %d: %w", idx, err)
+		}
+		if e.Redaction, err = redaction(idx); err != nil {
+			return err
+		}
+		if e.Redaction != nil {
+			need = append(need, e.Redaction.Erasure)
+		}
+		x.Erasures = append(x.Erasures, e)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
@@ -146,6 +201,9 @@ type ExportReport struct {
 	// witness keys that validly cosigned it.
 	Cosigners []string
 	Entries   []IndexedEntry
+	// Redacted lists the redacted entries among Entries, each checked
+	// against the erasure entry that redacted it.
+	Redacted []Redaction
 }
 
 // CheckExport verifies an export offline with only public keys: every
@@ -155,7 +213,10 @@ type ExportReport struct {
 // made them); every entry is canonical and included in the latest
 // checkpoint — by recomputing the whole tree when the export holds all
 // entries (checking every checkpoint's root directly), else by its
-// inclusion proof. Cosignatures by witnesses are verified and reported.
+// inclusion proof. A redacted entry counts with its original leaf hash and
+// is accepted only if the erasure entry that redacted it (in the export, or
+// in its Erasures with an inclusion proof) commits to its present body.
+// Cosignatures by witnesses are verified and reported.
 func CheckExport(r io.Reader, logKey note.Verifier, witnesses ...note.Verifier) (*ExportReport, error) {
 	var x Export
 	d := json.NewDecoder(r)
@@ -233,7 +294,10 @@ func CheckExport(r io.Reader, logKey note.Verifier, witnesses ...note.Verifier) 
 			return nil, fmt.Errorf("%w: entry %d: %v", ErrBadExport, e.Index, err)
 		}
 		rep.Entries = append(rep.Entries, IndexedEntry{Index: e.Index, Entry: ent})
-		leaf := h.HashLeaf([]byte(e.Body))
+		leaf, err := exportLeaf(e, x.Size)
+		if err != nil {
+			return nil, err
+		}
 		if !full {
 			if err := proof.VerifyInclusion(h, uint64(e.Index), uint64(x.Size), leaf, hashesToBytes(e.Proof), last.root); err != nil {
 				return nil, fmt.Errorf("%w: entry %d not included in the latest checkpoint: %v", ErrBadExport, e.Index, err)
@@ -256,12 +320,72 @@ func CheckExport(r io.Reader, logKey note.Verifier, witnesses ...note.Verifier) 
 	if full && ci != len(cps) {
 		return nil, fmt.Errorf("%w: checkpoint of size %d not reached by the entries", ErrBadExport, cps[ci].size)
 	}
+
+	// Redactions: every redacted entry's erasure entry is in the export
+	// (included like the others) and commits to its present body.
+	bodies := make(map[int64][]byte, len(x.Entries)+len(x.Erasures))
+	for _, e := range x.Entries {
+		bodies[e.Index] = []byte(e.Body)
+	}
+	if full && len(x.Erasures) > 0 {
+		return nil, fmt.Errorf("%w: a full export lists separate erasure entries", ErrBadExport)
+	}
+	for _, e := range x.Erasures {
+		if e.Index >= x.From && e.Index < x.To {
+			return nil, fmt.Errorf("%w: erasure entry %d listed apart but within the entries", ErrBadExport, e.Index)
+		}
+		if _, dup := bodies[e.Index]; dup {
+			return nil, fmt.Errorf("%w: erasure entry %d listed twice", ErrBadExport, e.Index)
+		}
+		if _, err := ParseEntry([]byte(e.Body)); err != nil {
+			return nil, fmt.Errorf("%w: erasure entry %d: %v", ErrBadExport, e.Index, err)
+		}
+		leaf, err := exportLeaf(e, x.Size)
+		if err != nil {
+			return nil, err
+		}
+		if err := proof.VerifyInclusion(h, uint64(e.Index), uint64(x.Size), leaf, hashesToBytes(e.Proof), last.root); err != nil {
+			return nil, fmt.Errorf("%w: erasure entry %d not included in the latest checkpoint: %v", ErrBadExport, e.Index, err)
+		}
+		bodies[e.Index] = []byte(e.Body)
+	}
+	for _, set := range [][]ExportEntry{x.Entries, x.Erasures} {
+		for _, e := range set {
+			if e.Redaction == nil {
+				continue
+			}
+			eb, ok := bodies[e.Redaction.Erasure]
+			if !ok {
+				return nil, fmt.Errorf("%w: entry %d redacted by entry %d, which the export does not hold", ErrBadExport, e.Index, e.Redaction.Erasure)
+			}
+			if err := checkRedaction(e.Index, []byte(e.Body), e.Redaction.Erasure, eb); err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrBadExport, err)
+			}
+			if e.Index >= x.From && e.Index < x.To {
+				rep.Redacted = append(rep.Redacted, *e.Redaction)
+			}
+		}
+	}
 	return rep, nil
+}
+
+// exportLeaf returns the leaf hash the tree holds for e: its redaction's
+// for a redacted entry, else its body's.
+func exportLeaf(e ExportEntry, size int64) ([]byte, error) {
+	if e.Redaction == nil {
+		return rfc6962.DefaultHasher.HashLeaf([]byte(e.Body)), nil
+	}
+	if e.Redaction.Index != e.Index || e.Redaction.Erasure <= e.Index || e.Redaction.Erasure >= size {
+		return nil, fmt.Errorf("%w: entry %d: redaction names entry %d erased by %d", ErrBadExport, e.Index, e.Redaction.Index, e.Redaction.Erasure)
+	}
+	return e.Redaction.Leaf[:], nil
 }
 
 // CheckInclusion verifies p offline: the checkpoint is signed by logKey for
 // origin, the body is a canonical entry, and it is included at p.Index in
-// the checkpoint's tree.
+// the checkpoint's tree. For a redacted entry, the tree holds p.Redaction's
+// leaf hash, and the erasure entry's proof must verify in the same
+// checkpoint and commit to p's body; the entry returned is the redacted one.
 func CheckInclusion(p *InclusionProof, origin string, logKey note.Verifier) (Entry, error) {
 	cp, _, _, err := tlogfmt.ParseCheckpoint([]byte(p.Checkpoint), origin, logKey)
 	if err != nil {
@@ -275,7 +399,20 @@ func CheckInclusion(p *InclusionProof, origin string, logKey note.Verifier) (Ent
 		return Entry{}, fmt.Errorf("audit: inclusion proof: size %d does not match the checkpoint's %d", p.Size, cp.Size)
 	}
 	h := rfc6962.DefaultHasher
-	if err := proof.VerifyInclusion(h, uint64(p.Index), cp.Size, h.HashLeaf([]byte(p.Body)), hashesToBytes(p.Proof), cp.Hash); err != nil {
+	leaf := h.HashLeaf([]byte(p.Body))
+	if r := p.Redaction; r != nil {
+		if r.Erasure == nil || r.Erasure.Checkpoint != p.Checkpoint {
+			return Entry{}, fmt.Errorf("audit: inclusion proof: entry %d: %w: redaction without its erasure entry's proof in the same checkpoint", p.Index, ErrCorrupt)
+		}
+		if _, err := CheckInclusion(r.Erasure, origin, logKey); err != nil {
+			return Entry{}, fmt.Errorf("audit: inclusion proof: entry %d: erasure entry: %w", p.Index, err)
+		}
+		if err := checkRedaction(p.Index, []byte(p.Body), r.Erasure.Index, []byte(r.Erasure.Body)); err != nil {
+			return Entry{}, fmt.Errorf("audit: inclusion proof: %w: %v", ErrCorrupt, err)
+		}
+		leaf = r.Leaf[:]
+	}
+	if err := proof.VerifyInclusion(h, uint64(p.Index), cp.Size, leaf, hashesToBytes(p.Proof), cp.Hash); err != nil {
 		return Entry{}, fmt.Errorf("audit: inclusion proof: entry %d: %w", p.Index, err)
 	}
 	return e, nil

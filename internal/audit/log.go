@@ -225,18 +225,26 @@ type Summary struct {
 	Checkpoints int       // stored checkpoints, all consistent with the entries
 	Latest      int64     // size of the latest checkpoint (0 if none)
 	Signed      bool      // whether checkpoint signatures were verified
+	// Redacted lists the entries whose content was erased (see [Redact]):
+	// each keeps its original leaf hash in the tree and is backed by the
+	// erasure entry that redacted it.
+	Redacted []Redaction
 }
 
 // Verify recomputes the whole tree from the stored entries and checks it
 // against the stored hashes and every stored checkpoint (their signatures
-// too, when the log knows its verifier). Any altered, deleted, inserted or
-// reordered entry or hash yields an error wrapping [ErrCorrupt].
+// too, when the log knows its verifier). A redacted entry (see [Redact])
+// counts with its recorded original leaf hash, provided the erasure entry
+// that redacted it is in the log and commits to its present body. Any
+// altered, deleted, inserted or reordered entry or hash, and any redaction
+// not backed by its erasure entry, yields an error wrapping [ErrCorrupt].
 func (l *Log) Verify(ctx context.Context) error {
 	_, err := l.VerifySummary(ctx)
 	return err
 }
 
-// VerifySummary is [Log.Verify] returning what it verified.
+// VerifySummary is [Log.Verify] returning what it verified, redacted
+// entries included.
 func (l *Log) VerifySummary(ctx context.Context) (Summary, error) {
 	var sum Summary
 	tx, err := l.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -281,6 +289,17 @@ func (l *Log) VerifySummary(ctx context.Context) (Summary, error) {
 	sum.Signed = l.verifier != nil
 	if len(cps) > 0 {
 		sum.Latest = cps[len(cps)-1].size
+	}
+	redactions, err := readRedactions(ctx, tx)
+	if err != nil {
+		return sum, fmt.Errorf("audit: verify: %w", err)
+	}
+	// For redacted entries, their present body; for the erasure entries
+	// that redacted them, theirs: checked once all entries are read.
+	redactedBody := map[int64][]byte{}
+	erasureBody := map[int64][]byte{}
+	for _, r := range redactions {
+		erasureBody[r.Erasure] = nil
 	}
 
 	erows, err := tx.QueryContext(ctx, `SELECT idx, body FROM audit_entries ORDER BY idx`)
@@ -345,7 +364,15 @@ func (l *Log) VerifySummary(ctx context.Context) (Summary, error) {
 		if _, err := ParseEntry(body); err != nil {
 			return sum, fmt.Errorf("%w: entry %d: %v", ErrCorrupt, i, err)
 		}
-		if err := rng.Append(hasher.HashLeaf(body), visit); err != nil {
+		leaf := hasher.HashLeaf(body)
+		if r, ok := redactions[i]; ok {
+			leaf = r.Leaf[:]
+			redactedBody[i] = body
+		}
+		if _, ok := erasureBody[i]; ok {
+			erasureBody[i] = body
+		}
+		if err := rng.Append(leaf, visit); err != nil {
 			return sum, fmt.Errorf("audit: verify: %w", err)
 		}
 		if visitErr != nil {
@@ -373,6 +400,15 @@ func (l *Log) VerifySummary(ctx context.Context) (Summary, error) {
 	}
 	if ci < len(cps) {
 		return sum, fmt.Errorf("%w: checkpoint at size %d but only %d entries (entries deleted?)", ErrCorrupt, cps[ci].size, i)
+	}
+	sum.Redacted = sortedRedactions(redactions)
+	for _, r := range sum.Redacted {
+		if r.Index >= i || r.Erasure >= i {
+			return sum, fmt.Errorf("%w: redaction of entry %d by entry %d beyond the log's %d entries", ErrCorrupt, r.Index, r.Erasure, i)
+		}
+		if err := checkRedaction(r.Index, redactedBody[r.Index], r.Erasure, erasureBody[r.Erasure]); err != nil {
+			return sum, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
 	}
 	sum.Size = i
 	if i == 0 {
@@ -410,18 +446,31 @@ func (l *Log) parseOwnCheckpoint(signed []byte) (*tlogfmt.Checkpoint, error) {
 }
 
 // InclusionProof proves that an entry is in the log at the size of a signed
-// checkpoint. Body is the entry's canonical JSON.
+// checkpoint. Body is the entry's canonical JSON. For a redacted entry (see
+// [Redact]) Body is the redacted body and Redaction holds the original leaf
+// hash and the proof of the erasure entry that redacted it.
 type InclusionProof struct {
 	Index      int64            `json:"index"`
 	Body       string           `json:"body"`
 	Proof      tlog.RecordProof `json:"proof"`
 	Checkpoint string           `json:"checkpoint"`
 	Size       int64            `json:"size"`
+	Redaction  *ProofRedaction  `json:"redaction,omitempty"`
+}
+
+// ProofRedaction is the part of an [InclusionProof] for a redacted entry:
+// the leaf hash the tree holds for it and the inclusion proof, in the same
+// checkpoint, of the erasure entry that commits to its present body.
+type ProofRedaction struct {
+	Leaf    tlog.Hash       `json:"leaf"`
+	Erasure *InclusionProof `json:"erasure"`
 }
 
 // ProveInclusion returns the proof that entry index is included in the tree
 // of the latest signed checkpoint. The proof carries the entry body, so
-// only an auditor may be given it (see [CanRead]).
+// only an auditor may be given it (see [CanRead]). A redacted entry whose
+// erasure entry is not yet covered by the checkpoint fails with
+// [ErrNotCheckpointed].
 func (l *Log) ProveInclusion(ctx context.Context, index int64) (*InclusionProof, error) {
 	signed, n, err := l.latestCheckpoint(ctx)
 	if err != nil {
@@ -440,6 +489,16 @@ func (l *Log) ProveInclusion(ctx context.Context, index int64) (*InclusionProof,
 		}
 		return nil, fmt.Errorf("audit: entry %d: %w (latest checkpoint size %d)", index, ErrNotCheckpointed, n)
 	}
+	red, err := readRedactions(ctx, l.db)
+	if err != nil {
+		return nil, fmt.Errorf("audit: entry %d: %w", index, err)
+	}
+	return l.proveAt(ctx, index, signed, n, red)
+}
+
+// proveAt proves entry index in the tree of size n with checkpoint signed,
+// with the erasure entry's proof for a redacted entry.
+func (l *Log) proveAt(ctx context.Context, index int64, signed []byte, n int64, red map[int64]Redaction) (*InclusionProof, error) {
 	var body []byte
 	if err := l.db.QueryRowContext(ctx, `SELECT body FROM audit_entries WHERE idx = ?`, index).Scan(&body); err != nil {
 		return nil, fmt.Errorf("audit: entry %d: %w", index, err)
@@ -449,7 +508,18 @@ func (l *Log) ProveInclusion(ctx context.Context, index int64) (*InclusionProof,
 	if err != nil {
 		return nil, fmt.Errorf("audit: proving entry %d in tree %d: %w", index, n, err)
 	}
-	return &InclusionProof{Index: index, Body: string(body), Proof: p, Checkpoint: string(signed), Size: n}, nil
+	out := &InclusionProof{Index: index, Body: string(body), Proof: p, Checkpoint: string(signed), Size: n}
+	if rd, ok := red[index]; ok {
+		if rd.Erasure <= index || rd.Erasure >= n {
+			return nil, fmt.Errorf("audit: entry %d: %w: redacted by entry %d, beyond the latest checkpoint (size %d)", index, ErrNotCheckpointed, rd.Erasure, n)
+		}
+		ep, err := l.proveAt(ctx, rd.Erasure, signed, n, red)
+		if err != nil {
+			return nil, err
+		}
+		out.Redaction = &ProofRedaction{Leaf: rd.Leaf, Erasure: ep}
+	}
+	return out, nil
 }
 
 // ProveConsistency returns the RFC 6962 consistency proof that the tree of

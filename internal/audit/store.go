@@ -58,6 +58,9 @@ func Init(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("audit: init: %w", err)
 		}
 	}
+	if err := initRedactions(ctx, db); err != nil {
+		return fmt.Errorf("audit: init: %w", err)
+	}
 	return nil
 }
 
