@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/bixproject/bix/internal/agreement"
 	"github.com/bixproject/bix/internal/api"
+	"github.com/bixproject/bix/internal/demo"
 	"github.com/bixproject/bix/internal/exchange"
 	"github.com/bixproject/bix/internal/node"
 )
@@ -32,6 +34,41 @@ func init() {
 			})
 		},
 	})
+	registerBench("exchange", benchExchange)
+}
+
+// benchExchange is "bix bench exchange": step-1 partner searches over
+// loopback against a partner holding -persons synthetic persons.
+func benchExchange(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlagSet(env, "bench exchange")
+	var c demo.BenchConfig
+	fs.IntVar(&c.Persons, "persons", 10000, "persons the partner holds (ten finger templates each)")
+	fs.DurationVar(&c.Duration, "duration", time.Minute, "how long searches are sustained")
+	fs.IntVar(&c.Concurrency, "concurrency", 1, "searches in flight")
+	fs.IntVar(&c.Masters, "masters", 500, "synthetic master fingers the holding is made from")
+	fs.Int64Var(&c.Seed, "seed", 1, "seed")
+	asJSON := fs.Bool("json", false, "print one JSON object (persons, p50_ms, p99_ms, local_p50_ms, searches_per_sec, errors, ...)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 || c.Persons < 1 || c.Duration <= 0 {
+		fmt.Fprintln(env.stderr, "usage: bix bench exchange [-persons N] [-duration D] [-concurrency C] [-json]")
+		return errUsage
+	}
+	c.Log = func(format string, a ...any) { fmt.Fprintf(env.stderr, "bench exchange: "+format+"\n", a...) }
+	r, err := demo.RunExchangeBench(ctx, c)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return json.NewEncoder(env.stdout).Encode(r)
+	}
+	fmt.Fprintf(env.stdout, "exchange: step-1 searches from %d in flight over loopback (mutual TLS, signed both ways, agreement, audit on both sides), partner holding %d persons × 10 fingers, 2-finger mated probes, %d cores shared by both nodes\n",
+		r.Concurrency, r.Persons, r.Cores)
+	fmt.Fprintf(env.stdout, "  remote: p50 %.1f ms  p99 %.1f ms  %.1f searches/s over %.0f s  (%d searches, %d hits, %d errors)\n", r.P50ms, r.P99ms, r.SearchesPerSec, r.DurationS, r.Searches, r.Hits, r.Errors)
+	fmt.Fprintf(env.stdout, "  local search on the partner's gallery: p50 %.1f ms; the exchange's own cost (p50 difference) %.1f ms\n", r.LocalP50ms, r.P50ms-r.LocalP50ms)
+	fmt.Fprintf(env.stdout, "  bulk import of the holding: %.1f s\n", r.ImportS)
+	return nil
 }
 
 // exchangeIdentity prints (making it on first use) a node's exchange

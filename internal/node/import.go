@@ -18,6 +18,9 @@ import (
 // MaxImportPersons caps one Import call (one store transaction).
 const MaxImportPersons = 10000
 
+// importAuditChunk is how many persons one audit entry of an import names.
+const importAuditChunk = 250
+
 // ImportPerson is one identity for Import: biographics, the encounter and
 // finger templates (positions 1..10, each at most once).
 type ImportPerson struct {
@@ -29,8 +32,8 @@ type ImportPerson struct {
 // Import enrolls identities in bulk from templates, with neither
 // deduplication nor watchlist checks: it is for a holding that is already
 // deduplicated (a migration) and for benchmarks that need a large gallery.
-// All persons are written in one store transaction with one audit entry
-// naming them, then added to the gallery; it returns their person ids in
+// All persons are written in one store transaction with audit entries
+// naming them (one per 250 persons), then added to the gallery; it returns their person ids in
 // order. Only a supervisor (or the node itself) may import. Malformed input
 // is an error wrapping ErrInvalid and writes nothing.
 func (n *Node) Import(ctx context.Context, a Actor, persons []ImportPerson) ([]string, error) {
@@ -108,8 +111,16 @@ func (n *Node) Import(ctx context.Context, a Actor, persons []ImportPerson) ([]s
 				}
 			}
 		}
-		detail, _ := json.Marshal(map[string]any{"source": "import", "persons": len(persons), "deduplicated": false})
-		return logEntry(ctx, tx, a, audit.ActionEnroll, ids, detail)
+		// One entry per importAuditChunk persons (an entry names at most
+		// 256 objects).
+		for c0 := 0; c0 < len(ids); c0 += importAuditChunk {
+			c1 := min(len(ids), c0+importAuditChunk)
+			detail, _ := json.Marshal(map[string]any{"source": "import", "persons": c1 - c0, "import_persons": len(ids), "deduplicated": false})
+			if err := logEntry(ctx, tx, a, audit.ActionEnroll, ids[c0:c1], detail); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("import: %w", err)

@@ -10,7 +10,7 @@ import (
 )
 
 // TestImport: bulk import writes persons and templates that searches find
-// (in memory and after a restart), with one audit entry; wrong roles and
+// (in memory and after a restart), with audit entries naming them; wrong roles and
 // malformed persons change nothing.
 func TestImport(t *testing.T) {
 	ctx := context.Background()
@@ -56,6 +56,17 @@ func TestImport(t *testing.T) {
 	}
 	if size, _ := n.AuditLog().Size(ctx); size != size0+1 {
 		t.Errorf("audit grew by %d entries, want 1", size-size0)
+	}
+	// A larger import names its persons in entries of at most 250.
+	many := make([]ImportPerson, 251)
+	for p := range many {
+		many[p] = ImportPerson{Templates: []*fingerprint.Template{st.Enrolled(100 + p*10)}}
+	}
+	if _, err := n.Import(ctx, supervisor, many); err != nil {
+		t.Fatal(err)
+	}
+	if size, _ := n.AuditLog().Size(ctx); size != size0+3 {
+		t.Errorf("audit grew by %d entries after 257 imported persons, want 3", size-size0)
 	}
 	search := func(n *Node) {
 		t.Helper()
