@@ -338,6 +338,8 @@ func enrollCmd(ctx context.Context, env *cliEnv, args []string) error {
 	cf := addClientFlags(fs)
 	var fingers fingerFlag
 	fs.Var(&fingers, "f", "finger image as POSITION=FILE (repeatable)")
+	var faces faceFlag
+	fs.Var(&faces, "face", "face image file, JPEG or PNG (repeatable)")
 	var req node.EnrollRequest
 	fs.StringVar(&req.Person.GivenName, "given", "", "given name")
 	fs.StringVar(&req.Person.FamilyName, "family", "", "family name")
@@ -351,8 +353,8 @@ func enrollCmd(ctx context.Context, env *cliEnv, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if (fs.NArg() == 0) == (len(fingers) == 0) || fs.NArg() > 1 {
-		fmt.Fprintln(env.stderr, "usage: bix enroll [flags] FILE (JSON request or ANSI/NIST-ITL transaction), or bix enroll [flags] -f POS=IMAGE ...")
+	if (fs.NArg() == 0) == (len(fingers)+len(faces) == 0) || fs.NArg() > 1 {
+		fmt.Fprintln(env.stderr, "usage: bix enroll [flags] FILE (JSON request or ANSI/NIST-ITL transaction), or bix enroll [flags] -f POS=IMAGE ... -face IMAGE ...")
 		return errUsage
 	}
 	c, err := cf.client(ctx, env)
@@ -378,7 +380,7 @@ func enrollCmd(ctx context.Context, env *cliEnv, args []string) error {
 			return err
 		}
 	} else {
-		req.Fingers = fingers
+		req.Fingers, req.Faces = fingers, faces
 		if res, err = c.Enroll(ctx, &req); err != nil {
 			return err
 		}
@@ -387,13 +389,7 @@ func enrollCmd(ctx context.Context, env *cliEnv, args []string) error {
 		return printJSON(env.stdout, res)
 	}
 	fmt.Fprintf(env.stdout, "%s person %s encounter %s\n", res.Status, res.PersonID, res.EncounterID)
-	for _, s := range res.Samples {
-		if s.Status == "ok" {
-			fmt.Fprintf(env.stdout, "  finger %d: ok, quality %d, %d minutiae\n", s.Position, s.Quality, s.Minutiae)
-		} else {
-			fmt.Fprintf(env.stdout, "  finger %d: %s: %s\n", s.Position, s.Status, s.Reason)
-		}
-	}
+	printSamples(env.stdout, res.Samples)
 	if res.TaskID != "" {
 		fmt.Fprintf(env.stdout, "adjudication task %s (threshold %.3f)\n", res.TaskID, res.Threshold)
 	}
@@ -404,14 +400,58 @@ func enrollCmd(ctx context.Context, env *cliEnv, args []string) error {
 	return nil
 }
 
+func printSamples(w io.Writer, ss []node.SampleResult) {
+	for _, s := range ss {
+		switch {
+		case s.Modality == "face" && s.Status == "ok":
+			fmt.Fprintf(w, "  face: ok, quality %d\n", s.Quality)
+		case s.Modality == "face":
+			fmt.Fprintf(w, "  face: %s: %s\n", s.Status, s.Reason)
+		case s.Status == "ok":
+			fmt.Fprintf(w, "  finger %d: ok, quality %d, %d minutiae\n", s.Position, s.Quality, s.Minutiae)
+		default:
+			fmt.Fprintf(w, "  finger %d: %s: %s\n", s.Position, s.Status, s.Reason)
+		}
+	}
+}
+
+// printCandidates prints a candidate list: per-finger scores, and for
+// fused searches the face score and the evidence of each modality.
 func printCandidates(w io.Writer, cs []gallery.Candidate) {
 	for _, c := range cs {
 		fmt.Fprintf(w, "  %d. %s score %.3f", c.Rank, c.PersonID, c.Score)
 		for _, s := range c.Scores {
-			fmt.Fprintf(w, " [finger %d %.3f rank %d]", s.Position, s.Score, s.Rank)
+			if s.Modality == gallery.Face {
+				fmt.Fprintf(w, " [face %.3f rank %d]", s.Score, s.Rank)
+			} else {
+				fmt.Fprintf(w, " [finger %d %.3f rank %d]", s.Position, s.Score, s.Rank)
+			}
+		}
+		if f := c.Fusion; f != nil {
+			fmt.Fprintf(w, " evidence: fingers %.2f", f.FingerEvidence)
+			if f.Face {
+				fmt.Fprintf(w, ", face %.2f", f.FaceEvidence)
+			}
+			if f.FaceOnly {
+				fmt.Fprint(w, " FACE-ONLY MATCH")
+			}
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// faceFlag collects -face IMAGE flags.
+type faceFlag []node.FaceImage
+
+func (f *faceFlag) String() string { return fmt.Sprint(len(*f), " face image(s)") }
+
+func (f *faceFlag) Set(v string) error {
+	b, err := os.ReadFile(v)
+	if err != nil {
+		return err
+	}
+	*f = append(*f, node.FaceImage{Image: b})
+	return nil
 }
 
 func identifyCmd(ctx context.Context, env *cliEnv, args []string) error {
@@ -419,15 +459,23 @@ func identifyCmd(ctx context.Context, env *cliEnv, args []string) error {
 	cf := addClientFlags(fs)
 	var fingers fingerFlag
 	fs.Var(&fingers, "f", "finger image as POSITION=FILE (repeatable)")
+	faceFile := fs.String("face", "", "face image file, JPEG or PNG")
 	maxC := fs.Int("max", 0, "most candidates (default: the node's)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if (fs.NArg() == 0) == (len(fingers) == 0) || fs.NArg() > 1 {
-		fmt.Fprintln(env.stderr, "usage: bix identify [flags] FILE (ANSI/NIST-ITL transaction or JSON request), or bix identify [flags] -f POS=IMAGE ...")
+	if (fs.NArg() == 0) == (len(fingers) == 0 && *faceFile == "") || fs.NArg() > 1 {
+		fmt.Fprintln(env.stderr, "usage: bix identify [flags] FILE (ANSI/NIST-ITL transaction or JSON request), or bix identify [flags] [-f POS=IMAGE ...] [-face IMAGE]")
 		return errUsage
 	}
 	req := &api.IdentifyRequest{Fingers: fingers}
+	if *faceFile != "" {
+		b, err := os.ReadFile(*faceFile)
+		if err != nil {
+			return err
+		}
+		req.Face = &node.FaceImage{Image: b}
+	}
 	req.MaxCandidates = *maxC
 	if fs.NArg() == 1 {
 		b, err := os.ReadFile(fs.Arg(0))
@@ -458,6 +506,10 @@ func identifyCmd(ctx context.Context, env *cliEnv, args []string) error {
 	} else {
 		fmt.Fprintf(env.stdout, "no hit (threshold %.3f)\n", res.Threshold)
 	}
+	if res.Fused {
+		fmt.Fprintf(env.stdout, "fused search: scores are -log10 false match probability; a face alone needs %.3f\n", res.FaceThreshold)
+	}
+	printSamples(env.stdout, res.Samples)
 	printCandidates(env.stdout, res.Candidates)
 	return nil
 }
@@ -468,12 +520,21 @@ func verifyCmd(ctx context.Context, env *cliEnv, args []string) error {
 	var fingers fingerFlag
 	fs.Var(&fingers, "f", "finger image as POSITION=FILE (repeatable)")
 	person := fs.String("person", "", "person id to verify against")
+	faceFile := fs.String("face", "", "face image file, JPEG or PNG")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *person == "" || len(fingers) == 0 || fs.NArg() != 0 {
-		fmt.Fprintln(env.stderr, "usage: bix verify -person ID -f POS=IMAGE ...")
+	if *person == "" || (len(fingers) == 0 && *faceFile == "") || fs.NArg() != 0 {
+		fmt.Fprintln(env.stderr, "usage: bix verify -person ID [-f POS=IMAGE ...] [-face IMAGE]")
 		return errUsage
+	}
+	vreq := api.VerifyRequest{Fingers: fingers}
+	if *faceFile != "" {
+		b, err := os.ReadFile(*faceFile)
+		if err != nil {
+			return err
+		}
+		vreq.Face = &node.FaceImage{Image: b}
 	}
 	id, err := resolveRef(*person)
 	if err != nil {
@@ -483,7 +544,7 @@ func verifyCmd(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	res, err := c.Verify(ctx, id, fingers)
+	res, err := c.Verify(ctx, id, vreq)
 	if err != nil {
 		return err
 	}
@@ -495,6 +556,13 @@ func verifyCmd(ctx context.Context, env *cliEnv, args []string) error {
 		verdict = "match"
 	}
 	fmt.Fprintf(env.stdout, "%s: person %s score %.3f (threshold %.3f)\n", verdict, res.PersonID, res.Score, res.Threshold)
+	if f := res.Fusion; f != nil {
+		fmt.Fprintf(env.stdout, "  fused: fingers %d evidence %.2f", f.Fingers, f.FingerEvidence)
+		if f.Face {
+			fmt.Fprintf(env.stdout, "; face %.3f evidence %.2f (a face alone needs %.3f)", f.FaceScore, f.FaceEvidence, res.FaceThreshold)
+		}
+		fmt.Fprintln(env.stdout)
+	}
 	return nil
 }
 

@@ -138,7 +138,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil || !id.Hit || (id.Candidates[0].PersonID != a.PersonID && id.Candidates[0].PersonID != again.PersonID) {
 		t.Fatalf("identify: %+v, %v", id, err)
 	}
-	v, err := off.Verify(ctx, b.PersonID, fingers(t, 2, 1, 1))
+	v, err := off.Verify(ctx, b.PersonID, VerifyRequest{Fingers: fingers(t, 2, 1, 1)})
 	if err != nil || !v.Match {
 		t.Fatalf("verify: %+v, %v", v, err)
 	}
@@ -233,7 +233,7 @@ func TestErrors(t *testing.T) {
 		{"unknown field", "POST", "/v1/enrollments", off.Token, "application/json", `{"fingerz":[]}`, 400, `unknown field "fingerz"`},
 		{"trailing", "POST", "/v1/enrollments", off.Token, "application/json", `{} {}`, 400, "trailing data"},
 		{"content type", "POST", "/v1/enrollments", off.Token, "text/plain", `{}`, 400, "Content-Type"},
-		{"no fingers", "POST", "/v1/enrollments", off.Token, "application/json", `{}`, 400, "no finger images"},
+		{"no fingers", "POST", "/v1/enrollments", off.Token, "application/json", `{}`, 400, "no finger or face images"},
 		{"bad base64", "POST", "/v1/identify", off.Token, "application/json", `{"fingers":[{"position":1,"image":"!!"}]}`, 400, "JSON body"},
 		{"not an image", "POST", "/v1/identify", off.Token, "application/json", `{"fingers":[{"position":1,"image":"aGVsbG8="}]}`, 400, "fingers[0].image"},
 		{"position", "POST", "/v1/identify", off.Token, "application/json", `{"fingers":[{"position":12,"image":"aGVsbG8="}]}`, 400, "fingers[0].position 12"},

@@ -141,9 +141,9 @@ func (c *Client) Identify(ctx context.Context, req *IdentifyRequest) (*node.Iden
 }
 
 // Verify calls POST /v1/persons/{id}/verify.
-func (c *Client) Verify(ctx context.Context, personID string, fingers []node.FingerImage) (*node.VerifyResult, error) {
+func (c *Client) Verify(ctx context.Context, personID string, req VerifyRequest) (*node.VerifyResult, error) {
 	var r node.VerifyResult
-	return &r, c.do(ctx, "POST", "/v1/persons/"+url.PathEscape(personID)+"/verify", VerifyRequest{Fingers: fingers}, &r)
+	return &r, c.do(ctx, "POST", "/v1/persons/"+url.PathEscape(personID)+"/verify", req, &r)
 }
 
 // Person calls GET /v1/persons/{id}.
@@ -179,6 +179,7 @@ func (c *Client) Alerts(ctx context.Context) ([]*store.Alert, error) {
 type Task struct {
 	store.Task
 	Candidates []gallery.Candidate `json:"candidates"`
+	Reviews    []*store.Review     `json:"reviews,omitempty"`
 	Decision   *store.Decision     `json:"decision,omitempty"`
 }
 

@@ -30,7 +30,12 @@ type WhoAmI struct {
 	Role string `json:"role"`
 }
 
+// whoami tells the token's user and role. It is the console's sign-in, so
+// it is logged as a login (see [LoginSignIn]).
 func (s *Server) whoami(w http.ResponseWriter, r *http.Request, a node.Actor) error {
+	if err := s.logLogin(r.Context(), a, LoginSignIn, nil); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, WhoAmI{User: a.User, Role: string(a.Role)})
 }
 
@@ -83,9 +88,11 @@ func (e *paramError) Error() string {
 }
 func (e *paramError) Unwrap() error { return errBadRequest }
 
-// IdentifyRequest is the /v1/identify body.
+// IdentifyRequest is the /v1/identify body: finger images, a face image or
+// both (a face makes the search fused; see node.IdentifyResult).
 type IdentifyRequest struct {
 	Fingers []node.FingerImage `json:"fingers"`
+	Face    *node.FaceImage    `json:"face,omitempty"`
 	node.IdentifyOptions
 }
 
@@ -94,16 +101,18 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request, a node.Actor) 
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	res, err := s.n.IdentifyImages(r.Context(), a, req.Fingers, req.IdentifyOptions)
+	res, err := s.n.IdentifyImages(r.Context(), a, req.Fingers, req.Face, req.IdentifyOptions)
 	if err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusOK, res)
 }
 
-// VerifyRequest is the /v1/persons/{id}/verify body.
+// VerifyRequest is the /v1/persons/{id}/verify body: finger images, a
+// face image or both.
 type VerifyRequest struct {
 	Fingers []node.FingerImage `json:"fingers"`
+	Face    *node.FaceImage    `json:"face,omitempty"`
 }
 
 func (s *Server) verify(w http.ResponseWriter, r *http.Request, a node.Actor) error {
@@ -111,7 +120,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request, a node.Actor) er
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	res, err := s.n.Verify(r.Context(), a, r.PathValue("id"), req.Fingers)
+	res, err := s.n.Verify(r.Context(), a, r.PathValue("id"), req.Fingers, req.Face)
 	if err != nil {
 		return err
 	}
@@ -233,6 +242,9 @@ func (s *Server) addUser(w http.ResponseWriter, r *http.Request, a node.Actor) e
 	}
 	tok, err := s.n.AddUser(r.Context(), a, req.Name, node.Role(req.Role))
 	if err != nil {
+		return err
+	}
+	if err := s.logLogin(r.Context(), a, LoginTokenIssued, map[string]string{"role": req.Role}, "user:"+req.Name); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, UserToken{Name: req.Name, Role: req.Role, Token: tok})

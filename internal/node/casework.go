@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -128,10 +129,91 @@ func (n *Node) Alerts(ctx context.Context, a Actor) ([]*store.Alert, error) {
 }
 
 // TaskView is an adjudication task with its candidate list and decision.
+// Under the second-examiner rule (ReviewsRequired 2) Reviews lists each
+// examiner's decision; the effective one is Decision.
 type TaskView struct {
 	*store.Task
 	Candidates []gallery.Candidate `json:"candidates"`
+	Reviews    []*store.Review     `json:"reviews,omitempty"`
 	Decision   *store.Decision     `json:"decision,omitempty"`
+}
+
+// Review reasons: why a task needs a second examiner.
+const (
+	ReviewMinor    = "minor"     // the person or a candidate is under minor_age at the encounter
+	ReviewFaceOnly = "face_only" // a candidate reaches the threshold only with the face
+)
+
+// reviewRule is the second-examiner rule: a dedup task needs decisions by
+// two different examiners when its person (born birthDate) or one of its
+// candidates is younger than minor_age at the encounter time at, or when a
+// candidate's match is face-only; otherwise one. It returns the number and
+// the reasons.
+func (n *Node) reviewRule(ctx context.Context, birthDate string, at time.Time, cands []gallery.Candidate) (int, []string, error) {
+	var reasons []string
+	minor := minorAt(birthDate, at, n.cfg.MinorAge)
+	faceOnly := false
+	for _, c := range cands {
+		faceOnly = faceOnly || (c.Fusion != nil && c.Fusion.FaceOnly)
+		if minor {
+			continue
+		}
+		p, err := n.st.Person(ctx, c.PersonID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // erased since
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		minor = minorAt(p.BirthDate, at, n.cfg.MinorAge)
+	}
+	if minor {
+		reasons = append(reasons, ReviewMinor)
+	}
+	if faceOnly {
+		reasons = append(reasons, ReviewFaceOnly)
+	}
+	if len(reasons) > 0 {
+		return 2, reasons, nil
+	}
+	return 1, nil, nil
+}
+
+// minorAt reports whether someone born on birth (YYYY-MM-DD) is younger
+// than age years at t; false when the birth date is unknown or malformed.
+func minorAt(birth string, t time.Time, age int) bool {
+	b, err := time.Parse("2006-01-02", birth)
+	if err != nil {
+		return false
+	}
+	return t.Before(b.AddDate(age, 0, 0))
+}
+
+// taskRule returns the reviews task k requires: what was recorded at its
+// creation, raised by the rule applied now (tasks created before the rule
+// existed, or configuration changes).
+func (n *Node) taskRule(ctx context.Context, k *store.Task, cands []gallery.Candidate) (int, []string, error) {
+	p, err := n.st.Person(ctx, k.PersonID)
+	if err != nil {
+		return 0, nil, err
+	}
+	at := p.CreatedAt
+	if e, err := n.st.Encounter(ctx, k.EncounterID); err == nil {
+		at = e.CapturedAt
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return 0, nil, err
+	}
+	req, reasons, err := n.reviewRule(ctx, p.BirthDate, at, cands)
+	if err != nil {
+		return 0, nil, err
+	}
+	if k.ReviewsRequired > req {
+		return k.ReviewsRequired, k.ReviewReasons, nil
+	}
+	if req == k.ReviewsRequired && len(k.ReviewReasons) > 0 {
+		reasons = k.ReviewReasons
+	}
+	return max(req, 1), reasons, nil
 }
 
 func (n *Node) taskView(ctx context.Context, k *store.Task) (*TaskView, error) {
@@ -139,6 +221,18 @@ func (n *Node) taskView(ctx context.Context, k *store.Task) (*TaskView, error) {
 	if err := json.Unmarshal(k.Candidates, &v.Candidates); err != nil {
 		return nil, fmt.Errorf("task %s candidates: %w", k.ID, err)
 	}
+	if k.State != store.TaskDecided {
+		req, reasons, err := n.taskRule(ctx, k, v.Candidates)
+		if err != nil {
+			return nil, err
+		}
+		k.ReviewsRequired, k.ReviewReasons = req, reasons
+	}
+	rs, err := n.st.Reviews(ctx, k.ID)
+	if err != nil {
+		return nil, err
+	}
+	v.Reviews = rs
 	if k.State == store.TaskDecided {
 		d, err := n.st.Decision(ctx, k.ID)
 		if err != nil {
@@ -155,9 +249,9 @@ func (n *Node) Tasks(ctx context.Context, a Actor, state string) ([]*TaskView, e
 		return nil, err
 	}
 	switch state {
-	case "", store.TaskOpen, store.TaskClaimed, store.TaskDecided:
+	case "", store.TaskOpen, store.TaskClaimed, store.TaskReview, store.TaskDecided:
 	default:
-		return nil, invalid("task state %q is not open, claimed or decided", state)
+		return nil, invalid("task state %q is not open, claimed, review or decided", state)
 	}
 	ks, err := n.st.Tasks(ctx, state)
 	if err != nil {
@@ -192,6 +286,15 @@ func (n *Node) ClaimTask(ctx context.Context, a Actor, id string) (*TaskView, er
 		return nil, err
 	}
 	err := n.st.Update(ctx, func(tx *store.Tx) error {
+		rs, err := tx.Reviews(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Examiner == a.User {
+				return fmt.Errorf("task %s: %q has already decided it and cannot be its second examiner: %w", id, a.User, ErrConflict)
+			}
+		}
 		if err := tx.ClaimTask(ctx, id, a.User); err != nil {
 			return err
 		}
@@ -220,6 +323,14 @@ type Decision struct {
 // different makes the provisional identity an identity of its own;
 // inconclusive keeps them apart too. A task claimed by another examiner
 // cannot be decided.
+//
+// Second-examiner rule: a task whose person or candidate is a minor, or
+// whose match is face-only (see reviewRule), needs decisions by two
+// different examiners. The first decision is recorded as a review and
+// leaves the task in state review, with no effect; the same examiner cannot
+// decide it again (ErrConflict). The second decision takes effect when both
+// agree (same outcome, same candidate); when they disagree the identities
+// are kept apart (outcome inconclusive, reason code examiners-disagree).
 func (n *Node) DecideTask(ctx context.Context, a Actor, id string, d Decision) (*TaskView, error) {
 	if err := allow(a, audit.ActionAdjudicate); err != nil {
 		return nil, err
@@ -241,8 +352,22 @@ func (n *Node) DecideTask(ctx context.Context, a Actor, id string, d Decision) (
 	}
 	n.enrollMu.Lock()
 	defer n.enrollMu.Unlock()
+	k0, err := n.st.Task(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var cands []gallery.Candidate
+	if err := json.Unmarshal(k0.Candidates, &cands); err != nil {
+		return nil, fmt.Errorf("task %s candidates: %w", id, err)
+	}
+	required, reasons, err := n.taskRule(ctx, k0, cands)
+	if err != nil {
+		return nil, err
+	}
 	var k *store.Task
-	err := n.st.Update(ctx, func(tx *store.Tx) error {
+	final := d
+	pending := false
+	err = n.st.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if k, err = tx.Task(ctx, id); err != nil {
 			return err
@@ -254,10 +379,6 @@ func (n *Node) DecideTask(ctx context.Context, a Actor, id string, d Decision) (
 			return fmt.Errorf("task %s is claimed by %q: %w", id, k.ClaimedBy, ErrConflict)
 		}
 		if d.Outcome == store.OutcomeSame {
-			var cands []gallery.Candidate
-			if err := json.Unmarshal(k.Candidates, &cands); err != nil {
-				return err
-			}
 			found := false
 			for _, c := range cands {
 				found = found || c.PersonID == d.Candidate
@@ -265,17 +386,50 @@ func (n *Node) DecideTask(ctx context.Context, a Actor, id string, d Decision) (
 			if !found {
 				return invalid("candidate %s is not on task %s's candidate list", d.Candidate, id)
 			}
-			target, err := tx.Person(ctx, d.Candidate)
+		}
+		rs, err := tx.Reviews(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Examiner == a.User {
+				return fmt.Errorf("task %s: %q has already decided it; a different examiner must: %w", id, a.User, ErrConflict)
+			}
+		}
+		now := time.Now().UTC()
+		if required > 1 {
+			pending = len(rs)+1 < required
+			if err := tx.InsertReview(ctx, &store.Review{ID: uuid.NewString(), TaskID: id, Outcome: d.Outcome, Candidate: d.Candidate,
+				ReasonCode: d.ReasonCode, Examiner: a.User, DecidedAt: now}, pending); err != nil {
+				return err
+			}
+			if pending {
+				detail, _ := json.Marshal(map[string]any{"step": "review", "outcome": d.Outcome, "reason_code": d.ReasonCode,
+					"reviews": len(rs) + 1, "reviews_required": required, "review_reasons": reasons})
+				objs := []string{id, k.PersonID}
+				if d.Candidate != "" {
+					objs = append(objs, d.Candidate)
+				}
+				return logEntry(ctx, tx, a, audit.ActionAdjudicate, objs, detail)
+			}
+			for _, r := range rs {
+				if r.Outcome != d.Outcome || r.Candidate != d.Candidate {
+					final = Decision{Outcome: store.OutcomeInconclusive, ReasonCode: "examiners-disagree"}
+				}
+			}
+		}
+		if final.Outcome == store.OutcomeSame {
+			target, err := tx.Person(ctx, final.Candidate)
 			if err != nil {
 				return err
 			}
 			if target.Status == store.PersonMerged {
-				d.Candidate = target.MergedInto
+				final.Candidate = target.MergedInto
 			}
-			if err := tx.MoveEncounter(ctx, k.EncounterID, d.Candidate, store.EncounterEnrolled); err != nil {
+			if err := tx.MoveEncounter(ctx, k.EncounterID, final.Candidate, store.EncounterEnrolled); err != nil {
 				return err
 			}
-			if err := tx.SetPersonStatus(ctx, k.PersonID, store.PersonMerged, d.Candidate); err != nil {
+			if err := tx.SetPersonStatus(ctx, k.PersonID, store.PersonMerged, final.Candidate); err != nil {
 				return err
 			}
 		} else {
@@ -286,22 +440,22 @@ func (n *Node) DecideTask(ctx context.Context, a Actor, id string, d Decision) (
 				return err
 			}
 		}
-		if err := tx.InsertDecision(ctx, &store.Decision{ID: uuid.NewString(), TaskID: id, Outcome: d.Outcome, Candidate: d.Candidate,
-			ReasonCode: d.ReasonCode, Examiner: a.User, DecidedAt: time.Now().UTC()}); err != nil {
+		if err := tx.InsertDecision(ctx, &store.Decision{ID: uuid.NewString(), TaskID: id, Outcome: final.Outcome, Candidate: final.Candidate,
+			ReasonCode: final.ReasonCode, Examiner: a.User, DecidedAt: now}); err != nil {
 			return err
 		}
-		detail, _ := json.Marshal(map[string]any{"step": "decide", "outcome": d.Outcome, "reason_code": d.ReasonCode})
+		detail, _ := json.Marshal(map[string]any{"step": "decide", "outcome": final.Outcome, "reason_code": final.ReasonCode, "reviews_required": required})
 		objs := []string{id, k.PersonID}
-		if d.Candidate != "" {
-			objs = append(objs, d.Candidate)
+		if final.Candidate != "" {
+			objs = append(objs, final.Candidate)
 		}
 		return logEntry(ctx, tx, a, audit.ActionAdjudicate, objs, detail)
 	})
 	if err != nil {
 		return nil, err
 	}
-	if d.Outcome == store.OutcomeSame {
-		n.gal.Merge(k.PersonID, d.Candidate)
+	if !pending && final.Outcome == store.OutcomeSame {
+		n.gal.Merge(k.PersonID, final.Candidate)
 	}
 	return n.Task(ctx, Actor{User: a.User, Role: RoleExaminer}, id)
 }

@@ -53,6 +53,13 @@ type Config struct {
 	// Retention is how long records are kept per category of person, as
 	// text such as "10y" or "90d" (applied by the retention job).
 	Retention map[string]string `yaml:"retention"`
+	// Face configures the face modality (see FaceConfig).
+	Face FaceConfig `yaml:"face"`
+	// MinorAge is the age under which a person is a minor for the
+	// second-examiner rule: a dedup task whose person (or candidate) is
+	// younger at the encounter takes effect only after decisions by two
+	// different examiners (default 14).
+	MinorAge int `yaml:"minor_age"`
 	// Exchange, when present, turns on the partner exchange (package
 	// internal/exchange reads it; see ExchangeConfig).
 	Exchange *ExchangeConfig `yaml:"exchange"`
@@ -102,6 +109,9 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	if c.KeyFile != "" && !filepath.IsAbs(c.KeyFile) {
 		c.KeyFile = filepath.Join(base, c.KeyFile)
+	}
+	if c.Face.ModelsDir != "" && !filepath.IsAbs(c.Face.ModelsDir) {
+		c.Face.ModelsDir = filepath.Join(base, c.Face.ModelsDir)
 	}
 	if x := c.Exchange; x != nil {
 		if x.IdentityDir != "" && !filepath.IsAbs(x.IdentityDir) {
@@ -216,6 +226,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Getenv == nil {
 		c.Getenv = os.Getenv
+	}
+	if c.MinorAge == 0 {
+		c.MinorAge = 14
+	}
+	if c.MinorAge < 0 || c.MinorAge > 25 {
+		return c, fmt.Errorf("config: minor_age %d out of 1..25", c.MinorAge)
+	}
+	if err := c.Face.withDefaults(); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -64,17 +64,19 @@ type FingerImage struct {
 	format  string
 }
 
-// EnrollRequest is an enrollment.
+// EnrollRequest is an enrollment: finger images, face images or both.
 type EnrollRequest struct {
 	Person    PersonInfo    `json:"person"`
 	Encounter EncounterInfo `json:"encounter"`
 	Fingers   []FingerImage `json:"fingers"`
+	Faces     []FaceImage   `json:"faces,omitempty"`
 }
 
 // SampleResult is what became of one submitted sample.
 type SampleResult struct {
-	Position int    `json:"position"`
-	Status   string `json:"status"` // ok | failure_to_acquire
+	Modality string `json:"modality"` // finger | face
+	Position int    `json:"position"` // finger position; 0 for faces
+	Status   string `json:"status"`   // ok | failure_to_acquire
 	Quality  int    `json:"quality"`
 	Reason   string `json:"reason,omitempty"`
 	Minutiae int    `json:"minutiae,omitempty"`
@@ -124,6 +126,12 @@ func (r *EnrollRequest) validate() error {
 		if len(s) > 200 {
 			return invalid("%s is %d bytes, at most 200", name, len(s))
 		}
+	}
+	if len(r.Fingers) == 0 && len(r.Faces) == 0 {
+		return invalid("no finger or face images")
+	}
+	if len(r.Fingers) == 0 {
+		return nil
 	}
 	return decodeFingers(r.Fingers)
 }
@@ -183,7 +191,7 @@ type extracted struct {
 func (n *Node) extract(fs []FingerImage) []extracted {
 	out := make([]extracted, len(fs))
 	for i, f := range fs {
-		e := extracted{img: f, res: SampleResult{Position: f.Position}}
+		e := extracted{img: f, res: SampleResult{Modality: string(gallery.Finger), Position: f.Position}}
 		t, err := fingerprint.Extract(f.decoded, fingerprint.ExtractOptions{Resolution: f.PPI})
 		var ue *fingerprint.UnusableError
 		switch {
@@ -232,8 +240,13 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
+	fx, err := n.extractFaces(req.Faces)
+	if err != nil {
+		return nil, err
+	}
 	ex := n.extract(req.Fingers)
 	probe := probeOf(ex)
+	faceEmb := faceProbe(fx)
 
 	n.enrollMu.Lock()
 	defer n.enrollMu.Unlock()
@@ -242,7 +255,23 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 	for _, e := range ex {
 		res.Samples = append(res.Samples, e.res)
 	}
-	if len(probe) > 0 {
+	for _, f := range fx {
+		res.Samples = append(res.Samples, f.res)
+	}
+	switch {
+	case faceEmb != nil:
+		// Dedup and watchlist checks on the fused score (fusion.go in
+		// package gallery).
+		res.Threshold = n.FusedThreshold()
+		start := time.Now()
+		cands, err := n.gal.IdentifyFused(ctx, gallery.Probe{Fingers: probe, Face: faceEmb}, n.fusion(),
+			gallery.Options{MaxCandidates: n.cfg.Thresholds.MaxCandidates, Threshold: res.Threshold})
+		n.metrics.searches.WithLabelValues("dedup").Observe(time.Since(start).Seconds())
+		if err != nil {
+			return nil, err
+		}
+		res.Candidates = cands
+	case len(probe) > 0:
 		res.Threshold = n.Threshold(len(probe))
 		start := time.Now()
 		cands, err := n.gal.Identify(ctx, probe, gallery.Options{MaxCandidates: n.cfg.Thresholds.MaxCandidates, Threshold: res.Threshold})
@@ -253,7 +282,7 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 		res.Candidates = cands
 	}
 	switch {
-	case len(probe) == 0:
+	case len(probe) == 0 && faceEmb == nil:
 		res.Status = StatusFTA
 	case len(res.Candidates) > 0:
 		res.Status = StatusPending
@@ -286,12 +315,25 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 		enc.Status = store.EncounterFTA
 	}
 	type added struct {
-		id  string
-		pos int
-		t   *fingerprint.Template
+		id   string
+		pos  int
+		t    *fingerprint.Template
+		face []float32
 	}
 	var toGallery []added
-	err := n.st.Update(ctx, func(tx *store.Tx) error {
+	var task *store.Task
+	if res.TaskID != "" {
+		cj, err := json.Marshal(res.Candidates)
+		if err != nil {
+			return nil, err
+		}
+		task = &store.Task{ID: res.TaskID, Kind: "dedup", EncounterID: enc.ID, PersonID: p.ID, Candidates: cj, State: store.TaskOpen}
+		task.ReviewsRequired, task.ReviewReasons, err = n.reviewRule(ctx, p.BirthDate, captured, res.Candidates)
+		if err != nil {
+			return nil, err
+		}
+	}
+	err = n.st.Update(ctx, func(tx *store.Tx) error {
 		key, err := tx.NewDataKey(ctx)
 		if err != nil {
 			return err
@@ -329,14 +371,34 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 			if err != nil {
 				return err
 			}
-			toGallery = append(toGallery, added{tp.ID, tp.Position, back})
+			toGallery = append(toGallery, added{id: tp.ID, pos: tp.Position, t: back})
 		}
-		if res.TaskID != "" {
-			cj, err := json.Marshal(res.Candidates)
+		for _, f := range fx {
+			sm := &store.Sample{ID: uuid.NewString(), EncounterID: enc.ID, Modality: string(gallery.Face),
+				Quality: f.res.Quality, Status: f.res.Status, Reason: f.res.Reason}
+			if n.cfg.KeepImages && f.img.Image != nil {
+				sm.Image, sm.ImageFormat = f.img.Image, "face"
+			}
+			if err := tx.InsertSample(ctx, key, sm); err != nil {
+				return err
+			}
+			if f.emb == nil {
+				continue
+			}
+			data := encodeFace(f.emb)
+			tp := &store.Template{ID: uuid.NewString(), SampleID: sm.ID, EncounterID: enc.ID, PersonID: p.ID,
+				Modality: string(gallery.Face), Format: faceTemplateFormat, Data: data}
+			if err := tx.InsertTemplate(ctx, key, tp); err != nil {
+				return err
+			}
+			back, err := decodeFace(faceTemplateFormat, data)
 			if err != nil {
 				return err
 			}
-			if err := tx.InsertTask(ctx, &store.Task{ID: res.TaskID, Kind: "dedup", EncounterID: enc.ID, PersonID: p.ID, Candidates: cj, State: store.TaskOpen}); err != nil {
+			toGallery = append(toGallery, added{id: tp.ID, face: back})
+		}
+		if task != nil {
+			if err := tx.InsertTask(ctx, task); err != nil {
 				return err
 			}
 		}
@@ -353,14 +415,20 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 				res.Alerts = append(res.Alerts, al)
 			}
 		}
-		detail, _ := json.Marshal(map[string]any{"status": res.Status, "candidates": len(res.Candidates), "alerts": len(res.Alerts), "source": source})
+		detail, _ := json.Marshal(map[string]any{"status": res.Status, "candidates": len(res.Candidates), "alerts": len(res.Alerts), "source": source, "faces": len(fx)})
 		return logEntry(ctx, tx, a, audit.ActionEnroll, []string{p.ID, enc.ID}, detail)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("enroll: %w", err)
 	}
 	for _, g := range toGallery {
-		if err := n.gal.Add(p.ID, g.id, g.pos, g.t); err != nil {
+		var err error
+		if g.face != nil {
+			err = n.gal.AddFace(p.ID, g.id, g.face)
+		} else {
+			err = n.gal.Add(p.ID, g.id, g.pos, g.t)
+		}
+		if err != nil {
 			n.log.Error("gallery add after commit", "template", g.id, "err", err)
 		}
 	}
@@ -371,9 +439,9 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 }
 
 // EnrollTransaction enrolls from an ANSI/NIST-ITL transaction (traditional
-// or XML encoding): the Type-2 biographics and the finger images of Types 3,
+// or XML encoding): the Type-2 biographics, the finger images of Types 3,
 // 4 and 14 (positions 1..10; plain and slap captures of other positions are
-// ignored). Encounter context not carried by the transaction comes from enc.
+// ignored) and the Type-10 face images. Encounter context not carried by the transaction comes from enc.
 func (n *Node) EnrollTransaction(ctx context.Context, a Actor, r io.Reader, enc EncounterInfo, category string) (*EnrollResult, error) {
 	if err := allow(a, audit.ActionEnroll); err != nil {
 		return nil, err
@@ -400,8 +468,20 @@ func requestFromTransaction(tr *ansinist.Transaction) (*EnrollRequest, error) {
 		req.Person.Nationality = b.Citizenship[0]
 	}
 	fs, err := tr.Fingers()
-	if err != nil && len(fs) == 0 {
+	faces, ferr := tr.Faces()
+	if err != nil && len(fs) == 0 && len(faces) == 0 {
 		return nil, invalid("ANSI/NIST-ITL transaction: %v", err)
+	}
+	for _, f := range faces {
+		fi := FaceImage{decoded: f.Image}
+		if f.Image == nil {
+			// Undecodable image: a failure to acquire with its reason.
+			fi.fta = fmt.Sprintf("record %d: %s image could not be decoded", f.Record, f.Compression)
+		}
+		req.Faces = append(req.Faces, fi)
+	}
+	if len(faces) == 0 && ferr != nil && len(fs) == 0 {
+		return nil, invalid("ANSI/NIST-ITL transaction: %v", ferr)
 	}
 	seen := map[int]bool{}
 	for _, f := range fs {
@@ -428,8 +508,8 @@ func requestFromTransaction(tr *ansinist.Transaction) (*EnrollRequest, error) {
 			break
 		}
 	}
-	if len(req.Fingers) == 0 {
-		return nil, invalid("ANSI/NIST-ITL transaction holds no finger image of positions 1..10")
+	if len(req.Fingers) == 0 && len(req.Faces) == 0 {
+		return nil, invalid("ANSI/NIST-ITL transaction holds no finger image of positions 1..10 and no Type-10 face")
 	}
 	return req, nil
 }

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bixproject/bix/face"
 	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/internal/audit"
 	"github.com/bixproject/bix/internal/gallery"
@@ -61,6 +62,10 @@ type Node struct {
 	impostor   []float64 // sampled 1-finger non-mated scores
 	calibrated int       // gallery size when impostor was sampled
 
+	face           *face.Engine  // nil: the node reads no face images
+	faceTail       *gallery.Tail // sampled face impostor tail
+	faceCalibrated int           // identities with faces when it was sampled
+
 	metrics *Metrics
 }
 
@@ -91,6 +96,10 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, st: st, gal: gallery.NewWith(gallery.Config{Workers: cfg.Workers, Shortlist: cfg.Shortlist}), log: logger, metrics: newMetrics()}
 	if err := n.openAudit(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if err := n.loadFace(); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -144,9 +153,17 @@ func (n *Node) loadGallery(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for t := range work {
-				ft, err := decodeTemplate(t.Format, t.Data)
-				if err == nil {
-					err = n.gal.Add(t.PersonID, t.ID, t.Position, ft)
+				var err error
+				if t.Modality == string(gallery.Face) {
+					var emb []float32
+					if emb, err = decodeFace(t.Format, t.Data); err == nil {
+						err = n.gal.AddFace(t.PersonID, t.ID, emb)
+					}
+				} else {
+					var ft *fingerprint.Template
+					if ft, err = decodeTemplate(t.Format, t.Data); err == nil {
+						err = n.gal.Add(t.PersonID, t.ID, t.Position, ft)
+					}
 				}
 				if err != nil {
 					errMu.Lock()
@@ -207,16 +224,10 @@ func (n *Node) Metrics() *Metrics { return n.metrics }
 func (n *Node) Threshold(k int) float64 {
 	floor := n.cfg.Thresholds.MinScore
 	persons := n.gal.Persons()
-	if persons < 20 || k < 1 {
+	if k < 1 {
 		return floor
 	}
-	n.thMu.Lock()
-	if n.impostor == nil || persons >= 2*n.calibrated {
-		n.impostor = n.gal.ImpostorScores(1, 1000, uint64(persons))
-		n.calibrated = persons
-	}
-	imp := n.impostor
-	n.thMu.Unlock()
+	imp := n.fingerImpostors()
 	if len(imp) == 0 {
 		return floor
 	}
@@ -236,6 +247,23 @@ func (n *Node) Threshold(k int) float64 {
 		return floor
 	}
 	return th
+}
+
+// fingerImpostors returns 1,000 sampled one-finger non-mated scores of the
+// gallery (re-sampled when the gallery doubles), nil while it holds fewer
+// than minCalibration identities.
+func (n *Node) fingerImpostors() []float64 {
+	persons := n.gal.Persons()
+	if persons < minCalibration {
+		return nil
+	}
+	n.thMu.Lock()
+	defer n.thMu.Unlock()
+	if n.impostor == nil || persons >= 2*n.calibrated {
+		n.impostor = n.gal.ImpostorScores(1, 1000, uint64(persons))
+		n.calibrated = persons
+	}
+	return n.impostor
 }
 
 // Actor is who performs an action, with which role and for what purpose;

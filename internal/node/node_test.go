@@ -98,7 +98,7 @@ func TestEnrollIdentifyVerify(t *testing.T) {
 	if n.Gallery().Len() != 4 || n.Gallery().Persons() != 2 {
 		t.Fatalf("gallery %d templates %d persons", n.Gallery().Len(), n.Gallery().Persons())
 	}
-	res, err := n.IdentifyImages(ctx, officer, fingers(t, 1, 1, 1, 2), IdentifyOptions{})
+	res, err := n.IdentifyImages(ctx, officer, fingers(t, 1, 1, 1, 2), nil, IdentifyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,11 +110,11 @@ func TestEnrollIdentifyVerify(t *testing.T) {
 			t.Errorf("non-mate above threshold: %+v", c)
 		}
 	}
-	v, err := n.Verify(ctx, officer, a.PersonID, fingers(t, 1, 1, 1))
+	v, err := n.Verify(ctx, officer, a.PersonID, fingers(t, 1, 1, 1), nil)
 	if err != nil || !v.Match {
 		t.Fatalf("verify mate: %+v, %v", v, err)
 	}
-	v, err = n.Verify(ctx, officer, b.PersonID, fingers(t, 1, 1, 1))
+	v, err = n.Verify(ctx, officer, b.PersonID, fingers(t, 1, 1, 1), nil)
 	if err != nil || v.Match {
 		t.Fatalf("verify non-mate: %+v, %v", v, err)
 	}
@@ -194,7 +194,7 @@ func TestDedupAdjudication(t *testing.T) {
 	if n2.Gallery().Persons() != 3 || n2.Gallery().Len() != 7 {
 		t.Errorf("reloaded gallery: %d persons %d templates", n2.Gallery().Persons(), n2.Gallery().Len())
 	}
-	res, err := n2.IdentifyImages(ctx, officer, fingers(t, 3, 1, 2), IdentifyOptions{})
+	res, err := n2.IdentifyImages(ctx, officer, fingers(t, 3, 1, 2), nil, IdentifyOptions{})
 	if err != nil || !res.Hit || res.Candidates[0].PersonID != a.PersonID {
 		t.Fatalf("identify after restart: %+v, %v", res, err)
 	}
@@ -259,7 +259,7 @@ func TestFailureToAcquire(t *testing.T) {
 	if err != nil || len(sms) != 1 || sms[0].Status != store.SampleFTA || sms[0].Reason == "" {
 		t.Fatalf("stored FTA sample: %+v, %v", sms, err)
 	}
-	if _, err := n.IdentifyImages(ctx, officer, []FingerImage{{Position: 1, Image: buf.Bytes()}}, IdentifyOptions{}); !errors.Is(err, ErrInvalid) {
+	if _, err := n.IdentifyImages(ctx, officer, []FingerImage{{Position: 1, Image: buf.Bytes()}}, nil, IdentifyOptions{}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("identify with unusable image: %v", err)
 	}
 }

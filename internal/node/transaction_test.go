@@ -50,7 +50,7 @@ func TestEnrollTransaction(t *testing.T) {
 		t.Errorf("person from transaction: %+v %+v", p.Person, p.Encounters[0])
 	}
 	// The same person from images finds the transaction's identity.
-	res, err := n.IdentifyImages(ctx, officer, fingers(t, 8, 1, 1, 2), IdentifyOptions{})
+	res, err := n.IdentifyImages(ctx, officer, fingers(t, 8, 1, 1, 2), nil, IdentifyOptions{})
 	if err != nil || !res.Hit || res.Candidates[0].PersonID != r.PersonID {
 		t.Fatalf("identify: %+v, %v", res, err)
 	}
