@@ -305,7 +305,7 @@ func cylinders(ps []point) []cylinder {
 		out = append(out, c)
 	}
 	// Sorted by direction, so that Score finds the cylinders within δθ
-	// of a direction by binary search.
+	// of a direction as a sliding window.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].theta < out[j].theta })
 	return out
 }

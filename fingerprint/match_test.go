@@ -447,40 +447,8 @@ func TestRelaxIterateMatchesReference(t *testing.T) {
 	}
 }
 
-// thetaRuns (a reference for consolidate) returns the index ranges of p's cylinders whose direction is
-// within w of t (t in [0, 2π)).
-func (p *Prepared) thetaRuns(t, w float32) [2][2]int {
-	lo, hi := t-w, t+w
-	n := len(p.cyl)
-	switch {
-	case lo < 0:
-		return [2][2]int{{p.lowerBound(lo + 2*math.Pi), n}, {0, p.upperBound(hi)}}
-	case hi >= 2*math.Pi:
-		return [2][2]int{{p.lowerBound(lo), n}, {0, p.upperBound(hi - 2*math.Pi)}}
-	}
-	return [2][2]int{{p.lowerBound(lo), p.upperBound(hi)}, {0, 0}}
-}
-
-// lowerBound is the first index of p's cylinders with direction ≥ t.
-func (p *Prepared) lowerBound(t float32) int {
-	i := p.bucketStart(t)
-	for i < len(p.cyl) && p.cyl[i].theta < t {
-		i++
-	}
-	return i
-}
-
-// upperBound is the first index of p's cylinders with direction > t.
-func (p *Prepared) upperBound(t float32) int {
-	i := p.bucketStart(t)
-	for i < len(p.cyl) && p.cyl[i].theta <= t {
-		i++
-	}
-	return i
-}
-
-// consolidateReference is consolidate with the candidates' direction
-// window found by thetaRuns.
+// consolidateReference is consolidate searching every cylinder of the
+// candidate in index order.
 func consolidateReference(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 	b := c.cyl
 	rot := pb.theta - pa.theta
@@ -499,12 +467,10 @@ func consolidateReference(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 			th -= 2 * math.Pi
 		}
 		bestJ, bestD := -1, float32(consolDist*consolDist)
-		for _, run := range c.thetaRuns(th, consolAngle) {
-			for j := run[0]; j < run[1]; j++ {
-				ex, ey := b[j].x-x, b[j].y-y
-				if d := ex*ex + ey*ey; d < bestD && !used[j] {
-					bestJ, bestD = j, d
-				}
+		for j := range b {
+			ex, ey := b[j].x-x, b[j].y-y
+			if d := ex*ex + ey*ey; d < bestD && !used[j] && consolDir(b[j].theta, th) {
+				bestJ, bestD = j, d
 			}
 		}
 		if bestJ >= 0 {

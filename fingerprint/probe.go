@@ -13,16 +13,26 @@ import (
 // typical templates).
 type Prepared struct {
 	cyl []cylinder
-	// dir[k] is the first cylinder whose direction is at least
-	// k·2π/dirBuckets (cylinders are sorted by direction).
-	dir [dirBuckets + 1]uint8
 	// box is the bounding box of the cylinders' centres grown by
 	// consolDist: minimum x, minimum y, maximum x, maximum y.
 	box [4]float32
+	// grid buckets the cylinders by position for consolidate: cells of
+	// side cell from (box[0], box[1]), gw across and gh down (row-major);
+	// cell k holds the cylinder indices gidx[gstart[k]:gstart[k+1]],
+	// ascending.
+	cell, inv float32 // cell side and its reciprocal
+	gw, gh    int32
+	gstart    []uint8
+	gidx      []uint8
 }
 
-// dirBuckets is the size of the direction index of a Prepared.
-const dirBuckets = 64
+// gridMaxSide is the most cells of a Prepared's grid along one side: the
+// cell grows beyond gridCell for very large templates.
+const gridMaxSide = 32
+
+// gridCell is the smallest side of a grid cell: twice consolDist, so that
+// the disc of radius consolDist around any point meets at most 2×2 cells.
+const gridCell = 2 * consolDist
 
 // Prepare precomputes t for matching. It uses at most 64 minutiae (the
 // highest quality ones, then those nearest the centroid) and scales
@@ -30,15 +40,42 @@ const dirBuckets = 64
 // template gives a Prepared that matches nothing (every score 0).
 func Prepare(t *Template) *Prepared {
 	p := &Prepared{cyl: cylinders(matchPoints(t))}
-	for k := range p.dir {
-		p.dir[k] = uint8(lowerBound(p.cyl, float32(k)*(2*math.Pi/dirBuckets)))
+	if len(p.cyl) == 0 {
+		return p
 	}
 	p.box = [4]float32{math.MaxFloat32, math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
 	for _, c := range p.cyl {
 		p.box[0], p.box[1] = min(p.box[0], c.x-consolDist), min(p.box[1], c.y-consolDist)
 		p.box[2], p.box[3] = max(p.box[2], c.x+consolDist), max(p.box[3], c.y+consolDist)
 	}
+	side := max(p.box[2]-p.box[0], p.box[3]-p.box[1])
+	p.cell = max(gridCell, side/gridMaxSide*(1+1e-6))
+	p.inv = 1 / p.cell
+	p.gw = int32(min((p.box[2]-p.box[0])*p.inv, gridMaxSide-1)) + 1
+	p.gh = int32(min((p.box[3]-p.box[1])*p.inv, gridMaxSide-1)) + 1
+	cells := int(p.gw * p.gh)
+	p.gstart = make([]uint8, cells+1)
+	p.gidx = make([]uint8, len(p.cyl))
+	for _, c := range p.cyl {
+		p.gstart[p.cellOf(c.x, c.y)+1]++
+	}
+	for k := 1; k <= cells; k++ {
+		p.gstart[k] += p.gstart[k-1]
+	}
+	var fill [gridMaxSide * gridMaxSide]uint8
+	for j, c := range p.cyl {
+		k := p.cellOf(c.x, c.y)
+		p.gidx[int(p.gstart[k])+int(fill[k])] = uint8(j)
+		fill[k]++
+	}
 	return p
+}
+
+// cellOf is the grid cell of a point within p.box.
+func (p *Prepared) cellOf(x, y float32) int {
+	gx := min(int32((x-p.box[0])*p.inv), p.gw-1)
+	gy := min(int32((y-p.box[1])*p.inv), p.gh-1)
+	return int(gy*p.gw + gx)
 }
 
 // Len returns the number of usable minutiae (valid cylinders).
@@ -54,6 +91,7 @@ type Probe struct {
 	keys   [maxMatchM * maxMatchM]uint32
 	sorted [maxMatchM * maxMatchM]uint32
 	hist   [256]uint16
+	hist2  [256]uint16
 	top    [topPairs]pairSim
 	sel    [maxRelax]pairSim
 	used   [2][maxMatchM]bool
@@ -112,8 +150,7 @@ func (pr *Probe) Score(c *Prepared) float64 {
 // a probe cylinder are one or two runs found through the direction index.
 func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 	b := c.cyl
-	keys, hist := &pr.keys, &pr.hist
-	clear(hist[:])
+	keys := &pr.keys
 	n := 0
 	// The candidates within δθ of a[i] are the window [lo, hi) of b
 	// repeated three times, shifted by −2π, 0 and +2π (theta below):
@@ -163,24 +200,54 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 				// loop's registers. |x∧y|, then |x| and |y| from the
 				// per-cell counts in binary (TestMaskedCount).
 				x, y := &ca.bits, &cb.bits
-				and := bits.OnesCount64(x[0]&y[0]) + bits.OnesCount64(x[1]&y[1]) +
-					bits.OnesCount64(x[2]&y[2]) + bits.OnesCount64(x[3]&y[3]) +
-					bits.OnesCount64(x[4]&y[4]) + bits.OnesCount64(x[5]&y[5])
-				if and == 0 {
-					continue
-				}
+				// |x∧y|: the six words added by carry-save adders
+				// into bit planes of weight 1, 2 and 4, then counted.
+				w0, w1, w2 := x[0]&y[0], x[1]&y[1], x[2]&y[2]
+				w3, w4, w5 := x[3]&y[3], x[4]&y[4], x[5]&y[5]
+				s1, c1 := w0^w1^w2, (w0&w1)|(w2&(w0^w1))
+				s2, c2 := w3^w4^w5, (w3&w4)|(w5&(w3^w4))
+				c3 := s1 & s2
+				and := bits.OnesCount64(s1^s2) + 2*bits.OnesCount64(c1^c2^c3) +
+					4*bits.OnesCount64((c1&c2)|(c3&(c1^c2)))
+				// |x|+|y|: the per-cell counts (3 bits each) masked by
+				// v, added by a ripple of full adders into 4 planes.
 				pa, pb := &ca.planes, &cb.planes
-				na := bits.OnesCount64(pa[0]&v) + 2*bits.OnesCount64(pa[1]&v) + 4*bits.OnesCount64(pa[2]&v)
-				nb := bits.OnesCount64(pb[0]&v) + 2*bits.OnesCount64(pb[1]&v) + 4*bits.OnesCount64(pb[2]&v)
+				a0, a1, a2 := pa[0]&v, pa[1]&v, pa[2]&v
+				b0, b1, b2 := pb[0]&v, pb[1]&v, pb[2]&v
+				k1 := a0 & b0
+				k2 := (a1 & b1) | (k1 & (a1 ^ b1))
+				k3 := (a2 & b2) | (k2 & (a2 ^ b2))
+				nab := bits.OnesCount64(a0^b0) + 2*bits.OnesCount64(a1^b1^k1) +
+					4*bits.OnesCount64(a2^b2^k2) + 8*bits.OnesCount64(k3)
 				// 1 − |x⊕y|/(|x|+|y|) = 2|x∧y|/(|x|+|y|).
 				// Similarity quantised to 16 bits, by a reciprocal table.
-				key := simKey(and, na+nb, i, j)
-				keys[n] = key
-				hist[key>>24]++
-				n++
+				// A pair with nothing in common (about 40 % of them) is
+				// written but not counted, without a branch: which pairs
+				// those are is unpredictable.
+				keys[n] = simKey(and, nab, i, j)
+				inc := 0
+				if and != 0 {
+					inc = 1
+				}
+				n += inc
 			}
 			e = end
 		}
+	}
+	// Histogram of the keys' top bytes, in two halves added up after, so
+	// that runs of equal buckets do not chain increments through memory.
+	hist, h2 := &pr.hist, &pr.hist2
+	clear(hist[:])
+	clear(h2[:])
+	for k := 0; k+1 < n; k += 2 {
+		hist[keys[k]>>24]++
+		h2[keys[k+1]>>24]++
+	}
+	if n%2 == 1 {
+		hist[keys[n-1]>>24]++
+	}
+	for c := range hist {
+		hist[c] += h2[c]
 	}
 	// Keep the topPairs best: find the histogram bucket where they end,
 	// compact the keys at or above it, sort those.
@@ -241,20 +308,6 @@ var recipTable = func() (t [2*mccWords*64 + 1]uint64) {
 // localSimilarities), then by index.
 func simKey(and, n, i, j int) uint32 {
 	return uint32((uint64(and)*recipTable[n])>>16)<<16 | uint32(i)<<8 | uint32(j)
-}
-
-// lowerBound is the first index of cs (sorted by theta) with theta ≥ t.
-func lowerBound(cs []cylinder, t float32) int {
-	lo, hi := 0, len(cs)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if cs[m].theta < t {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	return lo
 }
 
 // relax selects up to nR one-to-one pairs among the best local similarities,
@@ -384,8 +437,10 @@ const (
 
 // consolidate aligns a on b by the pair (pa, pb) and counts the minutiae
 // of a that land within consolDist of a minutia of b whose direction is
-// within consolAngle, one to one (nearest first come). b is sorted by
-// direction, so only a window of it is searched.
+// within consolAngle (consolDir), one to one: each minutia of a in turn
+// takes the nearest unused one of b (the lowest index on a tie). Only the
+// grid cells of b within consolDist are searched (consolidateReference in
+// the tests searches all of b).
 func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 	b := c.cyl
 	rot := pb.theta - pa.theta
@@ -393,6 +448,8 @@ func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 	sn, cs := pb.sin*pa.cos-pb.cos*pa.sin, pb.cos*pa.cos+pb.sin*pa.sin
 	used := &pr.used[1]
 	clear(used[:len(b)])
+	gw, gh, inv := c.gw, c.gh, c.inv
+	start, idx := c.gstart, c.gidx
 	m := 0
 	for i := range a {
 		ca := &a[i]
@@ -408,30 +465,26 @@ func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 		} else if th >= 2*math.Pi {
 			th -= 2 * math.Pi
 		}
-		// The candidates with direction in [lo, hi] (wrapping), run by
-		// run in index order, one scan from the direction index per run
-		// (consolidateReference in the tests searches them by bisection).
-		var seg [2][2]float32
-		nseg := 1
-		switch lo, hi := th-consolAngle, th+consolAngle; {
-		case lo < 0:
-			seg, nseg = [2][2]float32{{lo + 2*math.Pi, 2 * math.Pi}, {0, hi}}, 2
-		case hi >= 2*math.Pi:
-			seg, nseg = [2][2]float32{{lo, 2 * math.Pi}, {0, hi - 2*math.Pi}}, 2
-		default:
-			seg[0] = [2]float32{lo, hi}
-		}
+		// Cells overlapping the square of side 2·consolDist around
+		// (x, y): at most two each way, as a cell is at least that wide.
+		rx, ry := (x-c.box[0])*inv, (y-c.box[1])*inv
+		r := consolDist * inv
+		gx0, gx1 := max(int32(rx-r), 0), min(int32(rx+r), gw-1)
+		gy0, gy1 := max(int32(ry-r), 0), min(int32(ry+r), gh-1)
 		bestJ, bestD := -1, float32(consolDist*consolDist)
-		for _, sg := range seg[:nseg] {
-			for j := c.bucketStart(sg[0]); j < len(b) && b[j].theta <= sg[1]; j++ {
+		for gy := gy0; gy <= gy1; gy++ {
+			row := int(gy * gw)
+			for k := start[row+int(gx0)]; k < start[row+int(gx1)+1]; k++ {
+				j := int(idx[k])
 				cb := &b[j]
-				if cb.theta < sg[0] {
+				ex, ey := cb.x-x, cb.y-y
+				d := ex*ex + ey*ey
+				// Cells hold ascending indices but are visited out of
+				// order: an equal distance wins only by a lower index.
+				if d > bestD || d == bestD && j > bestJ || used[j] || !consolDir(cb.theta, th) {
 					continue
 				}
-				ex, ey := cb.x-x, cb.y-y
-				if d := ex*ex + ey*ey; d < bestD && !used[j] {
-					bestJ, bestD = j, d
-				}
+				bestJ, bestD = j, d
 			}
 		}
 		if bestJ >= 0 {
@@ -442,12 +495,16 @@ func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 	return m
 }
 
-// bucketStart is an index of p's cylinders at or before the first one
-// whose direction is at least t, from the direction index.
-func (p *Prepared) bucketStart(t float32) int {
-	k := int(t*(dirBuckets/(2*math.Pi))) - 1 // one bucket early: rounding
-	k = max(0, min(k, dirBuckets))
-	return int(p.dir[k])
+// consolDir reports whether directions t and th (radians, in [0, 2π))
+// are within consolAngle of each other.
+func consolDir(t, th float32) bool {
+	d := t - th
+	if d < -math.Pi {
+		d += 2 * math.Pi
+	} else if d >= math.Pi {
+		d -= 2 * math.Pi
+	}
+	return d <= consolAngle && d >= -consolAngle
 }
 
 // LSS-R parameters of the MCC paper (section 4).
