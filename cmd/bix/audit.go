@@ -320,7 +320,30 @@ func auditVerify(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "ok: %d entries, root %s; %d checkpoints match (latest size %d), %s\n",
 		sum.Size, sum.Root, sum.Checkpoints, sum.Latest, sig)
+	printRedactions(env, sum.Redacted)
 	return nil
+}
+
+// printRedactions tells which entries were redacted, and by which erasure
+// entries, so that a redaction is never mistaken for tampering (which is
+// an error) nor goes unmentioned.
+func printRedactions(env *cliEnv, red []audit.Redaction) {
+	if len(red) == 0 {
+		return
+	}
+	by := map[int64][]string{}
+	var order []int64
+	for _, r := range red {
+		if _, ok := by[r.Erasure]; !ok {
+			order = append(order, r.Erasure)
+		}
+		by[r.Erasure] = append(by[r.Erasure], strconv.FormatInt(r.Index, 10))
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
+	fmt.Fprintf(env.stdout, "redacted: %d entries, content erased, leaf hashes kept:\n", len(red))
+	for _, e := range order {
+		fmt.Fprintf(env.stdout, "  by erasure entry %d: %s\n", e, strings.Join(by[e], " "))
+	}
 }
 
 func auditProve(ctx context.Context, env *cliEnv, args []string) error {
@@ -438,6 +461,7 @@ func auditCheck(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fmt.Fprintf(env.stdout, "ok: %s: entries [%d, %d) of %d verified against %d checkpoints; latest root %s, %s\n",
 		rep.Origin, rep.From, rep.To, rep.Size, rep.Checkpoints, rep.Root, cos)
+	printRedactions(env, rep.Redacted)
 	if *verbose {
 		for _, e := range rep.Entries {
 			fmt.Fprintf(env.stdout, "%d %s %s/%s %s %s\n", e.Index, e.Entry.Time.Format(time.RFC3339), e.Entry.Actor, e.Entry.Role, e.Entry.Action, strings.Join(e.Entry.Objects, ","))
