@@ -33,8 +33,8 @@ func init() {
 	register("enroll", command{summary: "enroll a person at a node from images, a JSON request or an ANSI/NIST-ITL file", run: enrollCmd})
 	register("identify", command{summary: "search a node's gallery (1:N) with finger images", run: identifyCmd})
 	register("verify", command{summary: "compare finger images with one identity (1:1)", run: verifyCmd})
-	register("person", command{summary: "show a person: bix person show ID", run: func(ctx context.Context, env *cliEnv, args []string) error {
-		return subcommands(ctx, env, "person", args, map[string]func(context.Context, *cliEnv, []string) error{"show": personShow})
+	register("person", command{summary: "a person's record and rights: show, access, contest, review, rectify, erase, mark-protected", run: func(ctx context.Context, env *cliEnv, args []string) error {
+		return subcommands(ctx, env, "person", args, personSubcommands())
 	}})
 	register("watchlist", command{summary: "watchlist entries and alerts: add, remove, list, alerts", run: func(ctx context.Context, env *cliEnv, args []string) error {
 		return subcommands(ctx, env, "watchlist", args, map[string]func(context.Context, *cliEnv, []string) error{

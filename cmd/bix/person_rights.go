@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"time"
@@ -15,35 +16,30 @@ import (
 	"github.com/bixproject/bix/internal/store"
 )
 
-// The rights of the person work on a node's data directory (found from its
-// configuration), acting as a named node user whose role is checked. The
-// "person" command belongs to node.go (person show); this file adds its
-// subcommands by wrapping that registration, which runs first because
-// Go initialises a package's files in file-name order.
+// personRights are the rights-of-the-person subcommands of "bix person".
+// The person command (node.go) dispatches to them, with its own "show",
+// through personSubcommands; being a package-level variable, the map is
+// initialised before any init function runs, so no file order matters.
+// They work on a node's data directory (found from its configuration),
+// acting as a named node user whose role is checked.
+var personRights = map[string]func(context.Context, *cliEnv, []string) error{
+	"access":         personAccess,
+	"contest":        personContest,
+	"review":         personReview,
+	"rectify":        personRectify,
+	"erase":          personErase,
+	"mark-protected": personMarkProtected,
+}
+
+// personSubcommands returns every subcommand of "bix person": show (which
+// asks a serving node) and the rights of the person.
+func personSubcommands() map[string]func(context.Context, *cliEnv, []string) error {
+	m := map[string]func(context.Context, *cliEnv, []string) error{"show": personShow}
+	maps.Copy(m, personRights)
+	return m
+}
+
 func init() {
-	rights := map[string]func(context.Context, *cliEnv, []string) error{
-		"access":         personAccess,
-		"contest":        personContest,
-		"review":         personReview,
-		"rectify":        personRectify,
-		"erase":          personErase,
-		"mark-protected": personMarkProtected,
-	}
-	prev, ok := commands["person"]
-	commands["person"] = command{
-		summary: "a person's record and rights: show, access, contest, review, rectify, erase, mark-protected",
-		run: func(ctx context.Context, env *cliEnv, args []string) error {
-			if len(args) > 0 {
-				if f, mine := rights[args[0]]; mine {
-					return f(ctx, env, args[1:])
-				}
-			}
-			if ok {
-				return prev.run(ctx, env, args)
-			}
-			return subcommands(ctx, env, "person", args, rights)
-		},
-	}
 	register("retention", command{
 		summary: "erase records past their retention: bix retention run -config node.yaml [-now DATE]",
 		run: func(ctx context.Context, env *cliEnv, args []string) error {
