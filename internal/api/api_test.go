@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"sort"
 	"strings"
@@ -300,5 +301,47 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	sort.Strings(served)
 	if strings.Join(described, "\n") != strings.Join(served, "\n") {
 		t.Errorf("openapi.yaml and the server disagree:\ndescribed:\n%s\nserved:\n%s", strings.Join(described, "\n"), strings.Join(served, "\n"))
+	}
+}
+
+// TestFaceWithoutModels: a face sent to a node without the face models is a
+// client error naming the fix, never silently dropped; fingers still work.
+func TestFaceWithoutModels(t *testing.T) {
+	ctx := context.Background()
+	kek, _ := store.ParseKEK(store.GenerateKeyText())
+	n, err := node.Open(ctx, node.Config{DataDir: t.TempDir(), NodeID: "api.test", KEK: kek, Face: node.FaceConfig{Enabled: "false"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	tok, err := n.AddUser(ctx, node.Actor{User: "bootstrap", Role: node.RoleSystem}, "olga", node.RoleOfficer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(NewServer(n, slog.New(slog.NewJSONHandler(io.Discard, nil))))
+	defer hs.Close()
+	off := &Client{BaseURL: hs.URL, Token: tok, Purpose: "test"}
+	face := &node.FaceImage{Image: fingerPNG(t, 1, 0, 1)}
+	for name, call := range map[string]func() error{
+		"enroll": func() error {
+			_, err := off.Enroll(ctx, &node.EnrollRequest{Faces: []node.FaceImage{*face}})
+			return err
+		},
+		"identify": func() error {
+			_, err := off.Identify(ctx, &IdentifyRequest{Fingers: fingers(t, 1, 0, 1), Face: face})
+			return err
+		},
+		"verify": func() error {
+			_, err := off.Verify(ctx, "8d3ba3c9-7e0b-4f59-a3f1-6b3f0d1f8e11", VerifyRequest{Face: face})
+			return err
+		},
+	} {
+		var ae *Error
+		if err := call(); !errors.As(err, &ae) || ae.Status != http.StatusBadRequest || !strings.Contains(ae.Message, "face models not installed: run bix models pull") {
+			t.Errorf("%s with a face: %v, want 400 face models not installed", name, err)
+		}
+	}
+	if r, err := off.Enroll(ctx, &node.EnrollRequest{Fingers: fingers(t, 1, 0, 1)}); err != nil || r.Samples[0].Modality != "finger" {
+		t.Errorf("fingers on the same node: %+v, %v", r, err)
 	}
 }
