@@ -24,9 +24,13 @@ import (
 type Clock func() time.Time
 
 // Notifier sends a notification about a local person to every partner that
-// received their data; *exchange.Exchange implements it.
+// received their data (NotifyPartners), or, once an erasure removed the
+// person's references with exchange.ErasePerson, to the partners of the
+// references it returned (NotifyReferences); *exchange.Exchange implements
+// it.
 type Notifier interface {
 	NotifyPartners(ctx context.Context, a node.Actor, personID, kind string, fields map[string]string) ([]*exchange.Outcome, error)
+	NotifyReferences(ctx context.Context, a node.Actor, refs []exchange.PartnerRef, kind string, fields map[string]string) ([]*exchange.Outcome, error)
 }
 
 // GalleryRemover drops a person's templates from the in-memory gallery;

@@ -230,15 +230,18 @@ func pseudonym(id string) string {
 }
 
 // erasePerson destroys the data keys and deletes every row of person id
-// (and of the identities merged into it), logs the erasure, drops the
-// person from the gallery and notifies partners.
+// (and of the identities merged into it), removes their exchange references
+// and the id from the disclosure register, logs the erasure, drops the
+// person from the gallery and notifies the partners that held a reference.
 func erasePerson(ctx context.Context, st *store.Store, gal GalleryRemover, nf Notifier, a node.Actor, id, reason string, end, now time.Time) (*Erased, error) {
 	if err := initTables(ctx, st.DB()); err != nil {
 		return nil, err
 	}
 	e := &Erased{PersonID: id, Reason: reason, RetentionEnd: end}
 	var ids []string
+	var refs []exchange.PartnerRef
 	err := st.Update(ctx, func(tx *store.Tx) error {
+		refs = nil
 		q := tx.SQL()
 		p, err := tx.Person(ctx, id)
 		if err != nil {
@@ -260,6 +263,14 @@ func erasePerson(ctx context.Context, st *store.Store, gal GalleryRemover, nf No
 			if err := deleteRows(ctx, tx, pid, e); err != nil {
 				return fmt.Errorf("erase person %s: %w", pid, err)
 			}
+			// The references given to partners go too (kept here to
+			// notify them), and the disclosure register keeps only the
+			// pseudonym.
+			r, err := exchange.ErasePerson(ctx, q, pid, pseudonym(pid))
+			if err != nil {
+				return fmt.Errorf("erase person %s: %w", pid, err)
+			}
+			refs = append(refs, r...)
 		}
 		logAfter := now.AddDate(LogGrace, 0, 0)
 		if !end.IsZero() {
@@ -284,7 +295,7 @@ func erasePerson(ctx context.Context, st *store.Store, gal GalleryRemover, nf No
 		}
 	}
 	if nf != nil {
-		out, err := nf.NotifyPartners(ctx, a, id, exchange.NotifyErasure, nil)
+		out, err := nf.NotifyReferences(ctx, a, refs, exchange.NotifyErasure, nil)
 		e.Receipts = out
 		if err != nil {
 			e.NotifyError = err.Error()

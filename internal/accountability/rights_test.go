@@ -208,6 +208,28 @@ func TestRightsAcrossPartners(t *testing.T) {
 	if after := search(t, a.Exchange, b.Spec.ID, held[0]); after.Search.Result == exchange.ResultHit {
 		t.Errorf("erased person still found by a partner search")
 	}
+	// The exchange tables no longer name the erased person: the reference
+	// given to A is gone (a disclosure request for it is answered as for an
+	// unknown one) and the disclosure register keeps only a pseudonym.
+	db := b.Node.Store().DB()
+	for _, q := range []string{
+		`SELECT COUNT(*) FROM exchange_refs WHERE person_id = ?1`,
+		`SELECT COUNT(*) FROM exchange_disclosed WHERE person_id = ?1`,
+		`SELECT COUNT(*) FROM exchange_refs WHERE reference = ?2`,
+	} {
+		var n int
+		if err := db.QueryRowContext(ctx, q, ids[0], ref).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s: %d rows (%v) after erasure", q, n, err)
+		}
+	}
+	var disclosed int
+	db.QueryRowContext(ctx, `SELECT COUNT(*) FROM exchange_disclosed WHERE person_id LIKE 'erased:%' AND partner = ?`, a.Spec.ID).Scan(&disclosed)
+	if disclosed != 1 {
+		t.Errorf("disclosure register holds %d pseudonymous rows for %s, want the one disclosure", disclosed, a.Spec.ID)
+	}
+	if d, err := a.Exchange.Disclose(ctx, officer, hit.RequestID, ref); err != nil || d.Disclosure == nil || d.Disclosure.Result != exchange.ResultUnknown {
+		t.Errorf("disclosure request for an erased person's reference: %+v, %v", d, err)
+	}
 
 	// The oversight report adds up to the log.
 	from, to := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
