@@ -66,14 +66,7 @@ func runDemo(ctx context.Context, env *cliEnv, args []string) error {
 	printSummary(env.stdout, sum)
 	fmt.Fprintf(env.stdout, "\nfinished in %.1f s\n", time.Since(start).Seconds())
 	if *keep {
-		fmt.Fprintln(env.stdout, "\nnodes kept running (interrupt to stop):")
-		for _, p := range []*demo.Party{pair.A, pair.B} {
-			fmt.Fprintf(env.stdout, "  %s  %s\n", p.Spec.ID, p.APIURL)
-			fmt.Fprintf(env.stdout, "    admin       %s\n", p.AdminToken)
-			for _, u := range []string{"officer", "examiner", "examiner2", "supervisor", "auditor"} {
-				fmt.Fprintf(env.stdout, "    %-11s %s\n", u, p.Tokens[u])
-			}
-		}
+		printKept(env.stdout, pair)
 		<-ctx.Done()
 	}
 	if !sum.OK() {
@@ -106,4 +99,27 @@ func printSummary(w io.Writer, s *demo.Summary) {
 		}
 		fmt.Fprintln(w, strings.TrimRight(line, " "))
 	}
+}
+
+// printKept prints what a person needs to use the kept demo nodes: each
+// node's console and API address, its partner endpoint and the ready-made
+// users' tokens, and an example partner search from the command line.
+func printKept(w io.Writer, pair *demo.Pair) {
+	fmt.Fprintln(w, "\nnodes kept running (interrupt to stop); open a console and sign in with a token:")
+	for _, p := range []*demo.Party{pair.A, pair.B} {
+		fmt.Fprintf(w, "\n  %s (%s)\n", p.Spec.ID, p.Spec.Name)
+		fmt.Fprintf(w, "    console   %s/\n", p.APIURL)
+		fmt.Fprintf(w, "    API       %s  (bix -node %s ...)\n", p.APIURL, p.APIURL)
+		fmt.Fprintf(w, "    exchange  %s  (partners only: mutual TLS pinned by the agreement)\n", p.ExchangeURL)
+		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintf(tw, "    admin\tadmin\t%s\n", p.AdminToken)
+		for _, u := range []struct{ name, role string }{{"officer", "officer"}, {"examiner", "examiner"}, {"examiner2", "examiner"}, {"supervisor", "supervisor"}, {"auditor", "auditor"}} {
+			fmt.Fprintf(tw, "    %s\t%s\t%s\n", u.name, u.role, p.Tokens[u.name])
+		}
+		tw.Flush()
+	}
+	a, b := pair.A, pair.B
+	fmt.Fprintf(w, "\n  a partner search from the command line (%s asks %s):\n", a.Spec.ID, b.Spec.ID)
+	fmt.Fprintf(w, "    BIX_NODE=%s BIX_TOKEN=%s bix exchange search -partner %s -purpose border_control -f 2=FINGER.png\n", a.APIURL, a.Tokens["officer"], b.Spec.ID)
+	fmt.Fprintf(w, "    BIX_NODE=%s BIX_TOKEN=%s bix exchange list\n", a.APIURL, a.Tokens["auditor"])
 }

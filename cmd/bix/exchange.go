@@ -46,6 +46,7 @@ func benchExchange(ctx context.Context, env *cliEnv, args []string) error {
 	fs.DurationVar(&c.Duration, "duration", time.Minute, "how long searches are sustained")
 	fs.IntVar(&c.Concurrency, "concurrency", 1, "searches in flight")
 	fs.IntVar(&c.Masters, "masters", 500, "synthetic master fingers the holding is made from")
+	fs.IntVar(&c.Shortlist, "shortlist", 0, "the partner's gallery pre-filter shortlist (0: exhaustive search)")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed")
 	asJSON := fs.Bool("json", false, "print one JSON object (persons, p50_ms, p99_ms, local_p50_ms, searches_per_sec, errors, ...)")
 	if err := fs.Parse(args); err != nil {
@@ -63,8 +64,12 @@ func benchExchange(ctx context.Context, env *cliEnv, args []string) error {
 	if *asJSON {
 		return json.NewEncoder(env.stdout).Encode(r)
 	}
-	fmt.Fprintf(env.stdout, "exchange: step-1 searches from %d in flight over loopback (mutual TLS, signed both ways, agreement, audit on both sides), partner holding %d persons × 10 fingers, 2-finger mated probes, %d cores shared by both nodes\n",
-		r.Concurrency, r.Persons, r.Cores)
+	mode := "exhaustive search"
+	if r.Shortlist > 0 {
+		mode = fmt.Sprintf("pre-filter shortlist %d", r.Shortlist)
+	}
+	fmt.Fprintf(env.stdout, "exchange: step-1 searches, %d in flight, over loopback (mutual TLS, signed both ways, agreement, audit on both sides), partner holding %d persons × 10 fingers (%s), 2-finger mated probes, %d cores shared by both nodes\n",
+		r.Concurrency, r.Persons, mode, r.Cores)
 	fmt.Fprintf(env.stdout, "  remote: p50 %.1f ms  p99 %.1f ms  %.1f searches/s over %.0f s  (%d searches, %d hits, %d errors)\n", r.P50ms, r.P99ms, r.SearchesPerSec, r.DurationS, r.Searches, r.Hits, r.Errors)
 	fmt.Fprintf(env.stdout, "  local search on the partner's gallery: p50 %.1f ms; the exchange's own cost (p50 difference) %.1f ms\n", r.LocalP50ms, r.P50ms-r.LocalP50ms)
 	fmt.Fprintf(env.stdout, "  bulk import of the holding: %.1f s\n", r.ImportS)

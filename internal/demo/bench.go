@@ -28,6 +28,9 @@ type BenchConfig struct {
 	// Masters is the number of synthetic master fingers the holding is
 	// made from (default 500; see node.SynthTemplates).
 	Masters int
+	// Shortlist turns on the partner's gallery pre-filter (node.Config
+	// Shortlist; 0, the default, searches exhaustively).
+	Shortlist int
 	// Probes is the number of distinct mated 2-finger probes (default 200),
 	// cycled through for Duration.
 	Probes int
@@ -62,6 +65,7 @@ type BenchReport struct {
 	Searches    int     `json:"searches"`
 	Hits        int     `json:"hits"`
 	Concurrency int     `json:"concurrency"`
+	Shortlist   int     `json:"shortlist"`
 	Cores       int     `json:"cores"`
 	ImportS     float64 `json:"import_s"`
 	DurationS   float64 `json:"duration_s"`
@@ -102,11 +106,11 @@ func RunExchangeBench(ctx context.Context, cfg BenchConfig) (*BenchReport, error
 		defer os.RemoveAll(d)
 		cfg.Dir = d
 	}
-	rep := &BenchReport{Persons: cfg.Persons, Concurrency: cfg.Concurrency, Cores: runtime.GOMAXPROCS(0)}
+	rep := &BenchReport{Persons: cfg.Persons, Concurrency: cfg.Concurrency, Shortlist: cfg.Shortlist, Cores: runtime.GOMAXPROCS(0)}
 
 	// A quota well above what a minute can use: the bench measures the
 	// exchange, not its refusal.
-	pair, err := StartPair(ctx, Options{Dir: cfg.Dir, DailyQuota: 10_000_000})
+	pair, err := StartPair(ctx, Options{Dir: cfg.Dir, DailyQuota: 10_000_000, Shortlist: cfg.Shortlist})
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,9 @@ func TestExchangeBench(t *testing.T) {
 	if r.Hits < r.Searches*9/10 {
 		t.Errorf("%d hits of %d mated searches", r.Hits, r.Searches)
 	}
-	if !(r.LocalP50ms > 0 && r.P50ms >= r.LocalP50ms && r.P99ms >= r.P50ms) {
+	// Remote against local is not asserted: on a shared machine either
+	// may be the slower in a one-second run.
+	if !(r.LocalP50ms > 0 && r.P50ms > 0 && r.P99ms >= r.P50ms) {
 		t.Errorf("latencies: local p50 %.2f, remote p50 %.2f, p99 %.2f", r.LocalP50ms, r.P50ms, r.P99ms)
 	}
 }

@@ -76,6 +76,9 @@ type Options struct {
 	// DailyQuota is the agreement's daily quota of fingerprint_1n searches
 	// per partner (default 1000; the exchange benchmark needs more).
 	DailyQuota int
+	// Shortlist turns on the nodes' gallery pre-filter (node.Config
+	// Shortlist; 0 searches exhaustively).
+	Shortlist int
 }
 
 // StartPair starts two nodes on loopback ports chosen by the system, each
@@ -205,7 +208,7 @@ func StartPair(ctx context.Context, opt Options) (*Pair, error) {
 		// A border node wants few false candidates: FPIR 0.1 % rather than
 		// the default 1 %.
 		n, err := node.Open(ctx, node.Config{DataDir: p.dir, NodeID: s.ID, Country: s.Country, KEK: kek, Listen: p.apiLn.Addr().String(),
-			Thresholds: node.Thresholds{TargetFPIR: 0.001}}, nlog)
+			Thresholds: node.Thresholds{TargetFPIR: 0.001}, Shortlist: opt.Shortlist}, nlog)
 		if err != nil {
 			cancel()
 			closeAll()

@@ -190,32 +190,28 @@ func (x *Exchange) deliver(ctx context.Context, requestID, partner string) {
 	}
 	var m Message
 	if err := json.Unmarshal(mb, &m); err != nil {
-		x.fail(ctx, requestID, partner, attempts, fmt.Errorf("stored message: %w", err), true)
+		x.fail(ctx, requestID, partner, nil, attempts, fmt.Errorf("stored message: %w", err), true)
 		return
 	}
 	ag, _, err := x.agreementWith(partner)
 	if err != nil {
-		x.fail(ctx, requestID, partner, attempts, err, true)
+		x.fail(ctx, requestID, partner, nil, attempts, err, true)
 		return
 	}
 	m.Time = x.cfg.Now().UTC()
 	m.AgreementHash = ag.HashHex()
 	signed, err := x.sign(&m)
 	if err != nil {
-		x.fail(ctx, requestID, partner, attempts, err, false)
-		return
-	}
-	if _, err := x.db.ExecContext(ctx, `UPDATE exchange_messages SET last_signed = ? WHERE direction = 'out' AND partner = ? AND request_id = ?`, signed, partner, requestID); err != nil {
-		x.fail(ctx, requestID, partner, attempts, err, false)
+		x.fail(ctx, requestID, partner, nil, attempts, err, false)
 		return
 	}
 	statusCode, raw, err := x.post(ctx, partner, signed)
 	if err != nil {
-		x.fail(ctx, requestID, partner, attempts, err, false)
+		x.fail(ctx, requestID, partner, signed, attempts, err, false)
 		return
 	}
 	if statusCode >= 500 {
-		x.fail(ctx, requestID, partner, attempts, fmt.Errorf("partner answered HTTP %d", statusCode), false)
+		x.fail(ctx, requestID, partner, signed, attempts, fmt.Errorf("partner answered HTTP %d", statusCode), false)
 		return
 	}
 	resp, _, verr := Verify(raw, x.partnerKeys(partner), x.cfg.Now(), x.cfg.MaxSkew)
@@ -224,14 +220,14 @@ func (x *Exchange) deliver(ctx context.Context, requestID, partner string) {
 		// forged answer: record it as a final refusal with what we know.
 		var eb ErrorBody
 		if statusCode >= 400 && json.Unmarshal(raw, &eb) == nil && eb.Code != "" {
-			x.record(ctx, &m, partner, StatusRefused, eb.Code, "", nil, raw, attempts+1)
+			x.record(ctx, &m, partner, StatusRefused, eb.Code, "", nil, signed, raw, attempts+1)
 			return
 		}
-		x.fail(ctx, requestID, partner, attempts, fmt.Errorf("answer does not verify: %w", verr), false)
+		x.fail(ctx, requestID, partner, signed, attempts, fmt.Errorf("answer does not verify: %w", verr), false)
 		return
 	}
 	if resp.InReplyTo != requestID || resp.From != partner || resp.To != x.self {
-		x.fail(ctx, requestID, partner, attempts, fmt.Errorf("answer is not for request %s", requestID), false)
+		x.fail(ctx, requestID, partner, signed, attempts, fmt.Errorf("answer is not for request %s", requestID), false)
 		return
 	}
 	status, code, result := StatusAnswered, "", ""
@@ -243,7 +239,7 @@ func (x *Exchange) deliver(ctx context.Context, requestID, partner string) {
 	case TypeSearchResult:
 		var sb SearchResultBody
 		if err := json.Unmarshal(resp.Body, &sb); err != nil {
-			x.fail(ctx, requestID, partner, attempts, fmt.Errorf("search answer: %w", err), false)
+			x.fail(ctx, requestID, partner, signed, attempts, fmt.Errorf("search answer: %w", err), false)
 			return
 		}
 		result, code = sb.Result, sb.Code
@@ -253,7 +249,7 @@ func (x *Exchange) deliver(ctx context.Context, requestID, partner string) {
 	case TypeDisclosure:
 		var db DisclosureBody
 		if err := json.Unmarshal(resp.Body, &db); err != nil {
-			x.fail(ctx, requestID, partner, attempts, fmt.Errorf("disclosure answer: %w", err), false)
+			x.fail(ctx, requestID, partner, signed, attempts, fmt.Errorf("disclosure answer: %w", err), false)
 			return
 		}
 		result, code = db.Result, db.Code
@@ -263,15 +259,15 @@ func (x *Exchange) deliver(ctx context.Context, requestID, partner string) {
 	case TypeReceipt, TypeCheckpointResp:
 		result = resp.Type
 	}
-	x.record(ctx, &m, partner, status, code, result, resp, raw, attempts+1)
+	x.record(ctx, &m, partner, status, code, result, resp, signed, raw, attempts+1)
 }
 
 // record stores a final answer and logs it.
-func (x *Exchange) record(ctx context.Context, m *Message, partner, status, code, result string, resp *Message, raw []byte, attempts int) {
+func (x *Exchange) record(ctx context.Context, m *Message, partner, status, code, result string, resp *Message, signed, raw []byte, attempts int) {
 	now := x.cfg.Now().UTC()
 	err := x.cfg.Node.Store().Update(ctx, func(tx *store.Tx) error {
-		r, err := tx.SQL().ExecContext(ctx, `UPDATE exchange_messages SET status = ?, code = ?, result = ?, response = ?, attempts = ?, updated_at = ?, last_error = '' WHERE direction = 'out' AND partner = ? AND request_id = ? AND status = 'queued'`,
-			status, code, result, raw, attempts, ts(now), partner, m.RequestID)
+		r, err := tx.SQL().ExecContext(ctx, `UPDATE exchange_messages SET status = ?, code = ?, result = ?, response = ?, attempts = ?, updated_at = ?, last_error = '', last_signed = ? WHERE direction = 'out' AND partner = ? AND request_id = ? AND status = 'queued'`,
+			status, code, result, raw, attempts, ts(now), signed, partner, m.RequestID)
 		if err != nil {
 			return err
 		}
@@ -303,16 +299,21 @@ func (x *Exchange) record(ctx context.Context, m *Message, partner, status, code
 	}
 }
 
-// fail records a failed delivery attempt; final failures are not retried.
-func (x *Exchange) fail(ctx context.Context, requestID, partner string, attempts int, cause error, final bool) {
+// fail records a failed delivery attempt (with the signed bytes sent, when
+// it got that far); final failures are not retried.
+func (x *Exchange) fail(ctx context.Context, requestID, partner string, signed []byte, attempts int, cause error, final bool) {
 	now := x.cfg.Now().UTC()
 	status := StatusQueued
 	if final {
 		status = StatusFailed
 	}
 	x.log.Warn("exchange: delivery failed", "request_id", requestID, "partner", partner, "attempt", attempts+1, "final", final, "err", cause)
-	if _, err := x.db.ExecContext(ctx, `UPDATE exchange_messages SET attempts = ?, status = ?, last_error = ?, next_attempt = ?, updated_at = ? WHERE direction = 'out' AND partner = ? AND request_id = ? AND status = 'queued'`,
-		attempts+1, status, cause.Error(), ts(now.Add(backoff(attempts))), ts(now), partner, requestID); err != nil {
+	var sv any // NULL keeps the bytes of an earlier attempt
+	if signed != nil {
+		sv = signed
+	}
+	if _, err := x.db.ExecContext(ctx, `UPDATE exchange_messages SET attempts = ?, status = ?, last_error = ?, next_attempt = ?, updated_at = ?, last_signed = coalesce(?, last_signed) WHERE direction = 'out' AND partner = ? AND request_id = ? AND status = 'queued'`,
+		attempts+1, status, cause.Error(), ts(now.Add(backoff(attempts))), ts(now), sv, partner, requestID); err != nil {
 		x.log.Error("exchange: recording failure", "err", err)
 	}
 	select {
