@@ -300,6 +300,13 @@ func TestCylinderConstants(t *testing.T) {
 	}
 }
 
+// simKey is the key pairKeys writes for a pair: the similarity
+// 2·and/n quantised to 16 bits, then the indices, so that keys order
+// pairs by similarity, then by index.
+func simKey(and, n, i, j int) uint32 {
+	return uint32((uint64(and)*recipTable[n])>>16)<<16 | uint32(i)<<8 | uint32(j)
+}
+
 // referenceTop is the plain version of localSimilarities: every pair,
 // direction gate by angleDiff, masked counts by loops, a full sort.
 func referenceTop(a, b []cylinder) []pairSim {

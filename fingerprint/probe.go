@@ -185,52 +185,8 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 				}
 			}
 			end := min(hi, off+len(b))
-			for j := e - off; j < end-off; j++ {
-				cb := &b[j]
-				v := ca.valid & cb.valid
-				if bits.OnesCount64(v) < mccMinCommon {
-					continue
-				}
-				// MCC bit similarity 1 − |x⊕y|/(|x|+|y|) over the cells
-				// valid in both, x = a's bits ∧ v, y = b's bits ∧ v; as
-				// bits are set only in a cylinder's own valid cells,
-				// x ∧ y needs no mask; |x| and |y| come from the per-cell
-				// counts.
-				// Written out: a call here makes the compiler spill the
-				// loop's registers. |x∧y|, then |x| and |y| from the
-				// per-cell counts in binary (TestMaskedCount).
-				x, y := &ca.bits, &cb.bits
-				// |x∧y|: the six words added by carry-save adders
-				// into bit planes of weight 1, 2 and 4, then counted.
-				w0, w1, w2 := x[0]&y[0], x[1]&y[1], x[2]&y[2]
-				w3, w4, w5 := x[3]&y[3], x[4]&y[4], x[5]&y[5]
-				s1, c1 := w0^w1^w2, (w0&w1)|(w2&(w0^w1))
-				s2, c2 := w3^w4^w5, (w3&w4)|(w5&(w3^w4))
-				c3 := s1 & s2
-				and := bits.OnesCount64(s1^s2) + 2*bits.OnesCount64(c1^c2^c3) +
-					4*bits.OnesCount64((c1&c2)|(c3&(c1^c2)))
-				// |x|+|y|: the per-cell counts (3 bits each) masked by
-				// v, added by a ripple of full adders into 4 planes.
-				pa, pb := &ca.planes, &cb.planes
-				a0, a1, a2 := pa[0]&v, pa[1]&v, pa[2]&v
-				b0, b1, b2 := pb[0]&v, pb[1]&v, pb[2]&v
-				k1 := a0 & b0
-				k2 := (a1 & b1) | (k1 & (a1 ^ b1))
-				k3 := (a2 & b2) | (k2 & (a2 ^ b2))
-				nab := bits.OnesCount64(a0^b0) + 2*bits.OnesCount64(a1^b1^k1) +
-					4*bits.OnesCount64(a2^b2^k2) + 8*bits.OnesCount64(k3)
-				// 1 − |x⊕y|/(|x|+|y|) = 2|x∧y|/(|x|+|y|).
-				// Similarity quantised to 16 bits, by a reciprocal table.
-				// A pair with nothing in common (about 40 % of them) is
-				// written but not counted, without a branch: which pairs
-				// those are is unpredictable.
-				keys[n] = simKey(and, nab, i, j)
-				inc := 0
-				if and != 0 {
-					inc = 1
-				}
-				n += inc
-			}
+			j0 := e - off
+			n += pairKeys(ca, b[j0:end-off], uint32(i)<<8|uint32(j0), keys[n:])
 			e = end
 		}
 	}
@@ -295,6 +251,61 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 	return m
 }
 
+// pairKeysGo is pairKeys in Go: for each cylinder cb[j] with enough
+// valid cells in common with ca (mccMinCommon) and any set bit in common,
+// it writes the pair's key to keys and returns how many it wrote. A key is
+// the similarity 2|x∧y|/(|x|+|y|) quantised to 16 bits (high half), then
+// ij+j (ij packs the probe cylinder's index and cb[0]'s index in the
+// candidate, 8 bits each), so that keys sort by similarity, then by
+// indices. It may write keys[n] beyond the count returned: keys must have
+// room for len(cb) keys.
+func pairKeysGo(ca *cylinder, cb []cylinder, ij uint32, keys []uint32) int {
+	n := 0
+	for j := range cb {
+		cb := &cb[j]
+		v := ca.valid & cb.valid
+		if bits.OnesCount64(v) < mccMinCommon {
+			continue
+		}
+		// MCC bit similarity 1 − |x⊕y|/(|x|+|y|) over the cells valid
+		// in both, x = a's bits ∧ v, y = b's bits ∧ v; as bits are set
+		// only in a cylinder's own valid cells, x ∧ y needs no mask; |x|
+		// and |y| come from the per-cell counts in binary
+		// (TestMaskedCount).
+		x, y := &ca.bits, &cb.bits
+		// |x∧y|: the six words added by carry-save adders into bit
+		// planes of weight 1, 2 and 4, then counted.
+		w0, w1, w2 := x[0]&y[0], x[1]&y[1], x[2]&y[2]
+		w3, w4, w5 := x[3]&y[3], x[4]&y[4], x[5]&y[5]
+		s1, c1 := w0^w1^w2, (w0&w1)|(w2&(w0^w1))
+		s2, c2 := w3^w4^w5, (w3&w4)|(w5&(w3^w4))
+		c3 := s1 & s2
+		and := bits.OnesCount64(s1^s2) + 2*bits.OnesCount64(c1^c2^c3) +
+			4*bits.OnesCount64((c1&c2)|(c3&(c1^c2)))
+		// |x|+|y|: the per-cell counts (3 bits each) masked by v, added
+		// by a ripple of full adders into 4 planes.
+		pa, pb := &ca.planes, &cb.planes
+		a0, a1, a2 := pa[0]&v, pa[1]&v, pa[2]&v
+		b0, b1, b2 := pb[0]&v, pb[1]&v, pb[2]&v
+		k1 := a0 & b0
+		k2 := (a1 & b1) | (k1 & (a1 ^ b1))
+		k3 := (a2 & b2) | (k2 & (a2 ^ b2))
+		nab := bits.OnesCount64(a0^b0) + 2*bits.OnesCount64(a1^b1^k1) +
+			4*bits.OnesCount64(a2^b2^k2) + 8*bits.OnesCount64(k3)
+		// 1 − |x⊕y|/(|x|+|y|) = 2|x∧y|/(|x|+|y|), quantised to 16 bits
+		// by a reciprocal table. A pair with nothing in common (about
+		// 40 % of them) is written but not counted, without a branch:
+		// which pairs those are is unpredictable.
+		keys[n] = uint32((uint64(and)*recipTable[nab])>>16)<<16 | (ij + uint32(j))
+		inc := 0
+		if and != 0 {
+			inc = 1
+		}
+		n += inc
+	}
+	return n
+}
+
 // recipTable[n] is 2·65535·65536/n, so that the 16-bit similarity
 // 2·and/n·65535 is (and·recipTable[n]) >> 16 (rounded down).
 var recipTable = func() (t [2*mccWords*64 + 1]uint64) {
@@ -303,12 +314,6 @@ var recipTable = func() (t [2*mccWords*64 + 1]uint64) {
 	}
 	return
 }()
-
-// simKey orders pairs by similarity (quantised to 16 bits as in
-// localSimilarities), then by index.
-func simKey(and, n, i, j int) uint32 {
-	return uint32((uint64(and)*recipTable[n])>>16)<<16 | uint32(i)<<8 | uint32(j)
-}
 
 // relax selects up to nR one-to-one pairs among the best local similarities,
 // runs the MCC paper's relaxation (LSS-R) on them, takes the mean relaxed
