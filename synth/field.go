@@ -64,6 +64,8 @@ type fields struct {
 	period0  float64
 	pNoise   smoothNoise
 	pNoiseA  float64
+	pFine    smoothNoise // ridge-density variation over a few ridges
+	pFineA   float64
 	topY     float64 // y of the northern-most singular point (unrotated)
 	bottomY  float64 // y of the southern-most delta (unrotated)
 	oriNoise smoothNoise
@@ -143,6 +145,12 @@ func newFields(r *rand.Rand, c Class, periodScale float64) *fields {
 			half: uniform(r, 0.8, 2.5), length: uniform(r, 30, 180),
 		})
 	}
+	// Ridge density varies over a few ridges too: where it changes along
+	// the flow, ridges must start, end or fork, so minutiae are spread over
+	// the whole finger, many in facing pairs (short ridges, islands), as in
+	// real prints, rather than only where the singular points force them.
+	f.pFine = newSmoothNoise(r, 30, 80)
+	f.pFineA = uniform(r, 0.25, 0.3)
 	return f
 }
 
@@ -194,7 +202,7 @@ func (f *fields) orientation(x, y float64) float64 {
 // (Handbook of Fingerprint Recognition, sec. 6.4.3).
 func (f *fields) period(x, y float64) float64 {
 	_, uy := f.unrotate(x, y)
-	p := f.period0 * (1 + f.pNoiseA*f.pNoise.at(x, y))
+	p := f.period0 * (1 + f.pNoiseA*f.pNoise.at(x, y) + f.pFineA*f.pFine.at(x, y))
 	above := clamp01((f.topY - uy - 20) / 140)
 	below := clamp01((uy - f.bottomY - 30) / 160)
 	return p * (1 + 0.13*above + 0.08*below)

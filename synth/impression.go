@@ -78,8 +78,8 @@ func newGeometry(r *rand.Rand, f *fields, w, h int, v float64) *geometry {
 	g.ecx = g.icx + v*normal(r, 0, 18)
 	g.ecy = g.icy + v*normal(r, 0, 22)
 	shrink := 1 - v*uniform(r, 0, 0.3)
-	g.ea = float64(w) * 0.56 * shrink
-	g.eb = float64(h) * 0.60 * shrink
+	g.ea = float64(w) * 0.50 * shrink
+	g.eb = float64(h) * 0.54 * shrink
 	return g
 }
 
@@ -146,7 +146,7 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 
 	// how difficult this touch is: 0 ideal … 1 poor (noise, low contrast,
 	// extreme skin condition); most touches are good, some are poor.
-	bad := v * (0.3 + 0.5*r.Float64())
+	bad := v * (0.3 + 0.4*r.Float64())
 	// skin condition: ridge threshold (thickness) and breaks
 	dry := opt.Dryness
 	if dry == 0 {
@@ -154,7 +154,7 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 	}
 	dry = math.Max(-1, math.Min(1, dry))
 	thresh := float32(0.3 * dry) // higher: thinner ridges
-	breakLevel := 0.04 + 0.18*bad + 0.4*math.Max(0, dry)
+	breakLevel := 0.04 + 0.3*bad + 0.4*math.Max(0, dry)
 	if v == 0 {
 		breakLevel = 0
 	}
@@ -165,7 +165,14 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 	pNoise, bgNoise := newNoiseGrid(&pn, w, h, 4), newNoiseGrid(&bn, w, h, 4)
 	contrast := (150 + 80*(1-bad)) * uniform(r, 0.85, 1)
 	bg := uniform(r, 215, 250)
-	noiseSD := float32(v * (5 + 22*bad))
+	// Noise lives in the skin, not the sensor (SFinGe, Handbook sec. 6.5):
+	// grain on the ridges before the sensor's blur (pores, dirt, uneven
+	// contact) and little white noise after it. The backgrounds of
+	// FVC2002 DB1–4 have 0–4.6 gray levels of pixel noise; much more makes
+	// the extractor find ridges in the background (it was 5–27 here, and
+	// noisy touches gave up to 255 minutiae).
+	noiseSD := float32(v * (1.5 + 3.5*bad))
+	grainSD := float32(v * 100 * bad)
 	edgeRough := v * (0.45 + 0.9*bad)
 	var creases []crease
 	for _, c := range m.f.creases {
@@ -211,12 +218,15 @@ func (m *Finger) Impression(seed int64, opt ImpressionOptions) *image.Gray {
 						ridge *= cr.at(mx, my)
 					}
 					val -= ridge * float32(contrast*math.Sqrt(c))
+					if grainSD > 0 {
+						val += grainSD * float32(c) * float32(r.NormFloat64())
+					}
 				}
 			}
 			buf[y*w+x] = val + float32(10*bad)*bgNoise.at(x, y)
 		}
 	}
-	// sensor blur (3×3 or, for wet skin, 5×5 binomial-like) and noise
+	// sensor blur (3×3 or, for wet skin, 5×5 binomial-like) and sensor noise
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			var s, n float32

@@ -33,8 +33,66 @@ type Report struct {
 	// pairs of a finger's impressions; impostor: first impressions of
 	// different fingers) and with every cross-finger impostor pair.
 	FVC, All fvc.Rates
+	// ImpostorTail is the share of all cross-finger impostor scores at or
+	// above fingerprint.DefaultThreshold (the matcher's FMR 1e-4 operating
+	// point on FVC2002), and GenuineMiss the share of genuine scores below
+	// it: the FMR and FNMR a deployment would see at that threshold.
+	ImpostorTail, GenuineMiss float64
 	// Median wall-clock costs of generation, when the set was generated.
 	MasterMS, ImpressionMS float64
+
+	// per-image measurements and scores, kept for Pool
+	counts, quality []int
+	tailN, impN     int
+	missN, genN     int
+}
+
+// Pool returns one report of minutiae counts, quality and the tails at
+// fingerprint.DefaultThreshold over the images and comparisons of rs
+// together (each set's comparisons stay within the set), named source. Its
+// error rates are not pooled: they are left zero, since thresholds differ
+// from set to set.
+func Pool(source string, rs ...Report) Report {
+	p := Report{Source: source}
+	for _, r := range rs {
+		p.Images += r.Images
+		p.FailedToExtract += r.FailedToExtract
+		p.counts = append(p.counts, r.counts...)
+		p.quality = append(p.quality, r.quality...)
+		p.tailN += r.tailN
+		p.impN += r.impN
+		p.missN += r.missN
+		p.genN += r.genN
+	}
+	p.summarize()
+	return p
+}
+
+// summarize fills the percentiles and tail shares from the per-image
+// measurements.
+func (r *Report) summarize() {
+	if r.impN > 0 {
+		r.ImpostorTail = float64(r.tailN) / float64(r.impN)
+	}
+	if r.genN > 0 {
+		r.GenuineMiss = float64(r.missN) / float64(r.genN)
+	}
+	if len(r.counts) == 0 {
+		return
+	}
+	counts := append([]int(nil), r.counts...)
+	quality := append([]int(nil), r.quality...)
+	sum := 0
+	for _, c := range counts {
+		sum += c
+	}
+	r.MinutiaeMean = float64(sum) / float64(len(counts))
+	sort.Ints(counts)
+	sort.Ints(quality)
+	r.Minutiae = [3]int{pctl(counts, 5), pctl(counts, 50), pctl(counts, 95)}
+	if len(quality) > 0 && quality[len(quality)-1] > 0 {
+		r.Quality = [5]int{pctl(quality, 5), pctl(quality, 25), pctl(quality, 50), pctl(quality, 75), pctl(quality, 95)}
+	}
 }
 
 // Measure generates fingers × impressions of seed (finger f is
@@ -142,21 +200,13 @@ func measure(items []fvc.Item, get func(k int) (image.Image, *fingerprint.Templa
 		return nil
 	})
 	rep.FailedToExtract = failed
-	counts := make([]int, len(temps))
-	sum := 0
+	rep.counts = make([]int, len(temps))
 	for i, t := range temps {
-		counts[i] = len(t.Minutiae)
-		sum += counts[i]
+		rep.counts[i] = len(t.Minutiae)
 	}
-	if len(counts) == 0 {
+	rep.quality = quality
+	if len(temps) == 0 {
 		return rep
-	}
-	rep.MinutiaeMean = float64(sum) / float64(len(counts))
-	sort.Ints(counts)
-	sort.Ints(quality)
-	rep.Minutiae = [3]int{pctl(counts, 5), pctl(counts, 50), pctl(counts, 95)}
-	if quality[len(quality)-1] > 0 {
-		rep.Quality = [5]int{pctl(quality, 5), pctl(quality, 25), pctl(quality, 50), pctl(quality, 75), pctl(quality, 95)}
 	}
 	prepared := make([]*fingerprint.Prepared, len(temps))
 	for i, t := range temps {
@@ -171,8 +221,21 @@ func measure(items []fvc.Item, get func(k int) (image.Image, *fingerprint.Templa
 		return out
 	}
 	gen := score(fvc.Genuine(items))
+	imp := score(fvc.ImpostorAll(items))
 	rep.FVC = fvc.Compute(gen, score(fvc.ImpostorFVC(items)))
-	rep.All = fvc.Compute(gen, score(fvc.ImpostorAll(items)))
+	rep.All = fvc.Compute(gen, imp)
+	rep.genN, rep.impN = len(gen), len(imp)
+	for _, s := range gen {
+		if s < fingerprint.DefaultThreshold {
+			rep.missN++
+		}
+	}
+	for _, s := range imp {
+		if s >= fingerprint.DefaultThreshold {
+			rep.tailN++
+		}
+	}
+	rep.summarize()
 	return rep
 }
 
@@ -185,8 +248,14 @@ func pctl(x []int, p int) int {
 // Write prints the report as a few lines of text.
 func (r Report) Write(w io.Writer) {
 	fmt.Fprintf(w, "%s: %d images, %d failed to extract\n", r.Source, r.Images, r.FailedToExtract)
-	fmt.Fprintf(w, "  EER: FVC protocol %.2f %%, all pairs %.2f %% (FMR100 %.2f %%, FMR1000 %.2f %%)\n",
-		100*r.FVC.EER, 100*r.All.EER, 100*r.All.FMR100, 100*r.All.FMR1000)
+	if r.genN > 0 && r.All != (fvc.Rates{}) {
+		fmt.Fprintf(w, "  EER: FVC protocol %.2f %%, all pairs %.2f %% (FMR100 %.2f %%, FMR1000 %.2f %%)\n",
+			100*r.FVC.EER, 100*r.All.EER, 100*r.All.FMR100, 100*r.All.FMR1000)
+	}
+	if r.impN > 0 {
+		fmt.Fprintf(w, "  at DefaultThreshold %.4g: impostor scores above %.3f %% (%d of %d), genuine below %.2f %%\n",
+			fingerprint.DefaultThreshold, 100*r.ImpostorTail, r.tailN, r.impN, 100*r.GenuineMiss)
+	}
 	fmt.Fprintf(w, "  minutiae per image: mean %.1f, p5 %d, median %d, p95 %d\n", r.MinutiaeMean, r.Minutiae[0], r.Minutiae[1], r.Minutiae[2])
 	if r.Quality != [5]int{} {
 		fmt.Fprintf(w, "  quality (AssessQuality) p5/p25/p50/p75/p95: %d/%d/%d/%d/%d\n", r.Quality[0], r.Quality[1], r.Quality[2], r.Quality[3], r.Quality[4])
