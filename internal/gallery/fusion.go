@@ -214,13 +214,9 @@ func Fisher(evidence ...float64) float64 {
 
 // EvidenceThreshold returns the fused-score threshold for a fused search
 // against n identities at the target false positive identification rate:
-// −log10 of the per-comparison false match rate 1 − (1 − fpir)^(1/n) (the
-// independence model of ThresholdForFPIR), never below floor.
+// −log10 of ComparisonFMR(fpir, n), never below floor.
 func EvidenceThreshold(fpir float64, n int, floor float64) float64 {
-	n = max(n, 1)
-	fpir = min(max(fpir, 1e-12), 1-1e-12)
-	fmr := -math.Expm1(math.Log1p(-fpir) / float64(n))
-	return max(-math.Log10(fmr), floor)
+	return max(-math.Log10(ComparisonFMR(fpir, n)), floor)
 }
 
 // Fusion holds the impostor tails fused searches normalise scores with.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 	"testing"
 )
 
@@ -345,5 +346,54 @@ func TestFusedBadProbe(t *testing.T) {
 	}
 	if s := g.ImpostorScores(1, 10, 1); len(s) != 0 {
 		t.Errorf("finger impostors of a face-only gallery: %v", s)
+	}
+}
+
+// TestMeanTail checks the convolved distribution of a mean of k scores
+// against its closed form for k = 1 and against Monte Carlo sampling of the
+// same tail for k = 2 and 4.
+func TestMeanTail(t *testing.T) {
+	tail, err := NewTail([]TailPoint{{Score: 0, Evidence: 0}, {Score: 0.0072, Evidence: 2}, {Score: 0.0127, Evidence: 3}, {Score: 0.0187, Evidence: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := tail.Score(MaxEvidence)
+	for _, fmr := range []float64{1e-2, 1e-4, 1e-6} {
+		got := tail.Mean(1).Threshold(fmr)
+		want := tail.Score(-math.Log10(fmr))
+		if got < want || got > want+2*top/meanBins {
+			t.Errorf("k=1 fmr %g: threshold %.5f, want %.5f (up to two bins above)", fmr, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, k := range []int{2, 4} {
+		const n = 400000
+		s := make([]float64, n)
+		for i := range s {
+			var sum float64
+			for range k {
+				sum += tail.Score(-math.Log10(1 - r.Float64()))
+			}
+			s[i] = sum / float64(k)
+		}
+		sort.Float64s(s)
+		m := tail.Mean(k)
+		for _, fmr := range []float64{1e-2, 1e-3, 1e-4} {
+			mc := s[n-int(fmr*n)]
+			got := m.Threshold(fmr)
+			if got < mc*0.97 || got > mc*1.06+top/meanBins {
+				t.Errorf("k=%d fmr %g: threshold %.5f, Monte Carlo %.5f", k, fmr, got, mc)
+			}
+			if f := m.FMR(got); f > fmr {
+				t.Errorf("k=%d: FMR(Threshold(%g)) = %g", k, fmr, f)
+			}
+		}
+		if a, b := m.Threshold(1e-6), m.Threshold(1e-8); !(b > a) {
+			t.Errorf("k=%d: threshold at 1e-8 %.5f not above 1e-6 %.5f", k, b, a)
+		}
+	}
+	// More fingers: a lower threshold on their mean for the same rate.
+	if a, b := tail.Mean(2).Threshold(1e-6), tail.Mean(10).Threshold(1e-6); !(b < a) {
+		t.Errorf("mean of 10 threshold %.5f not below mean of 2 %.5f", b, a)
 	}
 }

@@ -191,33 +191,24 @@ func TestTopKMatchesSort(t *testing.T) {
 	}
 }
 
-func TestThresholdForFPIR(t *testing.T) {
-	imp := make([]float64, 1000)
-	for i := range imp {
-		imp[i] = float64(i) / 1000
-	}
+func TestComparisonFMR(t *testing.T) {
 	for _, c := range []struct {
 		fpir float64
 		n    int
-	}{{0.1, 1}, {0.01, 1}, {0.1, 10}, {0.5, 100}} {
-		th := ThresholdForFPIR(imp, c.fpir, c.n)
-		hits := 0
-		for _, v := range imp {
-			if v >= th {
-				hits++
-			}
+		want float64
+	}{
+		{0.01, 1, 0.01},
+		{0.01, 100, 1.004983e-4},
+		{0.001, 60, 1.667487e-5},
+		{0.01, 1000000, 1.00503e-8},
+	} {
+		if got := ComparisonFMR(c.fpir, c.n); math.Abs(got-c.want) > 1e-5*c.want {
+			t.Errorf("ComparisonFMR(%g, %d) = %g, want %g", c.fpir, c.n, got, c.want)
 		}
-		fmr := float64(hits) / float64(len(imp))
-		fpir := 1 - math.Pow(1-fmr, float64(c.n))
-		if fpir > c.fpir+1e-9 {
-			t.Errorf("fpir %v n %d: threshold %v gives FPIR %v", c.fpir, c.n, th, fpir)
+		// Back to FPIR under independence.
+		if got := -math.Expm1(float64(c.n) * math.Log1p(-ComparisonFMR(c.fpir, c.n))); math.Abs(got-c.fpir) > 1e-9 {
+			t.Errorf("fpir %g n %d: round trip %g", c.fpir, c.n, got)
 		}
-	}
-	if th := ThresholdForFPIR(imp, 1e-9, 1); th <= imp[len(imp)-1] {
-		t.Errorf("tiny fpir threshold %v not above every impostor score", th)
-	}
-	if !math.IsInf(ThresholdForFPIR(nil, 0.1, 1), 1) {
-		t.Error("empty sample should give +Inf")
 	}
 }
 

@@ -3,40 +3,20 @@ package gallery
 import (
 	"math"
 	"math/rand/v2"
-	"sort"
 
 	"github.com/bixproject/bix/fingerprint"
 )
 
-// ThresholdForFPIR returns the fused-score threshold that gives a false
-// positive identification rate of fpir when a probe of someone not enrolled
-// is searched against n identities whose non-mated (impostor) fused scores
-// are distributed as impostor. Treating the n comparisons as independent,
-// FPIR = 1 − (1 − FMR)ⁿ, so the threshold is the score exceeded by a fraction
-// FMR = 1 − (1 − fpir)^(1/n) of impostor scores (ISO/IEC 19795-1 clause 4.6
-// defines FPIR; the independence model is the usual first-order one). When
-// FMR is below the resolution of the sample (1/len(impostor)) the threshold is
-// just above the highest impostor score. It returns +Inf for an empty sample.
-func ThresholdForFPIR(impostor []float64, fpir float64, n int) float64 {
-	if len(impostor) == 0 {
-		return math.Inf(1)
-	}
+// ComparisonFMR returns the false match rate per comparison that gives a
+// false positive identification rate of fpir when a probe of someone not
+// enrolled is searched against n identities. Treating the n comparisons as
+// independent, FPIR = 1 − (1 − FMR)ⁿ, so FMR = 1 − (1 − fpir)^(1/n)
+// (ISO/IEC 19795-1 clause 4.6 defines FPIR; the independence model is the
+// usual first-order one). fpir is clamped to [1e-12, 1−1e-12].
+func ComparisonFMR(fpir float64, n int) float64 {
 	n = max(n, 1)
-	fpir = min(max(fpir, 0), 1)
-	fmr := -math.Expm1(math.Log1p(-fpir) / float64(n))
-	s := append([]float64(nil), impostor...)
-	sort.Float64s(s)
-	// k impostor scores may reach the threshold: k = floor(fmr·len).
-	k := int(math.Floor(fmr * float64(len(s))))
-	if k <= 0 {
-		return math.Nextafter(s[len(s)-1], math.Inf(1))
-	}
-	if k >= len(s) {
-		return s[0]
-	}
-	// Scores ≥ threshold are hits: the threshold sits just above the
-	// (len−k−1)th score so that at most k scores reach it.
-	return math.Nextafter(s[len(s)-k-1], math.Inf(1))
+	fpir = min(max(fpir, 1e-12), 1-1e-12)
+	return -math.Expm1(math.Log1p(-fpir) / float64(n))
 }
 
 // ImpostorScores samples up to pairs non-mated fused scores for k-sample

@@ -74,9 +74,8 @@ type Config struct {
 // Thresholds configure identification decisions.
 type Thresholds struct {
 	// TargetFPIR is the false positive identification rate the 1:N
-	// threshold is set for (default 0.01): the node samples non-mated
-	// scores from its gallery and sets the threshold with
-	// gallery.ThresholdForFPIR.
+	// threshold is set for (default 0.01), from the impostor score tail
+	// the node samples from its gallery (see Node.Threshold).
 	TargetFPIR float64 `yaml:"target_fpir"`
 	// MinScore is a floor under the calibrated threshold, and the
 	// threshold while the gallery is too small to calibrate (default

@@ -274,12 +274,7 @@ func mustTail(p []gallery.TailPoint) *gallery.Tail {
 // from the gallery's own non-mated comparisons once enough identities hold
 // the modality (re-sampled when their number doubles), the prior before.
 func (n *Node) fusion() gallery.Fusion {
-	f := gallery.Fusion{Finger: fingerPrior, Face: facePrior}
-	if imp := n.fingerImpostors(); imp != nil {
-		if t := gallery.TailFromImpostors(imp); t != nil {
-			f.Finger = t
-		}
-	}
+	f := gallery.Fusion{Finger: n.fingerTail(), Face: facePrior}
 	fp := n.gal.FacePersons()
 	if fp < minCalibration {
 		return f

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -58,9 +57,11 @@ type Node struct {
 	// search always sees every earlier enrollment.
 	enrollMu sync.Mutex
 
-	thMu       sync.Mutex
-	impostor   []float64 // sampled 1-finger non-mated scores
-	calibrated int       // gallery size when impostor was sampled
+	thMu        sync.Mutex
+	fingerFit   *gallery.Tail             // sampled 1-finger impostor tail
+	fingerMeans map[int]*gallery.MeanTail // k-finger means of meansOf
+	meansOf     *gallery.Tail
+	calibrated  int // gallery size when fingerFit was sampled
 
 	face           *face.Engine  // nil: the node reads no face images
 	faceTail       *gallery.Tail // sampled face impostor tail
@@ -215,55 +216,64 @@ func (n *Node) AuditLog() *audit.Log { return n.audit }
 // Metrics returns the node's Prometheus metrics.
 func (n *Node) Metrics() *Metrics { return n.metrics }
 
-// Threshold returns the fused-score threshold for a probe of k finger
-// samples: the one gallery.ThresholdForFPIR gives for the configured target
-// FPIR against the current gallery size, from non-mated scores sampled from
-// the gallery (k-finger fused scores are means of k sampled 1-finger scores),
-// never below thresholds.min_score. While the gallery holds fewer than 20
-// identities it is min_score.
+// Threshold returns the threshold on the fused (mean) score of a probe of k
+// finger samples: the mean of k one-finger impostor scores reaches it with
+// at most the per-comparison false match rate that the configured target
+// FPIR allows against the current gallery size (gallery.ComparisonFMR),
+// never below thresholds.min_score. The one-finger impostor distribution
+// is the tail of 4,000 non-mated scores sampled from the gallery, extended
+// exponentially past what the sample resolves (gallery.TailFromImpostors),
+// or the matcher's FVC2002 calibration while the gallery holds fewer than
+// 20 identities; the mean's distribution is convolved from it
+// (gallery.Tail.Mean).
 func (n *Node) Threshold(k int) float64 {
 	floor := n.cfg.Thresholds.MinScore
-	persons := n.gal.Persons()
 	if k < 1 {
 		return floor
 	}
-	imp := n.fingerImpostors()
-	if len(imp) == 0 {
-		return floor
-	}
-	fused := imp
-	if k > 1 {
-		fused = make([]float64, len(imp))
-		for i := range fused {
-			s := 0.0
-			for j := range k {
-				s += imp[(i*7919+j*104729)%len(imp)]
-			}
-			fused[i] = s / float64(k)
-		}
-	}
-	th := gallery.ThresholdForFPIR(fused, n.cfg.Thresholds.TargetFPIR, persons)
-	if math.IsInf(th, 0) || th < floor {
-		return floor
-	}
-	return th
+	fmr := gallery.ComparisonFMR(n.cfg.Thresholds.TargetFPIR, n.gal.Persons())
+	return max(n.fingerMean(k).Threshold(fmr), floor)
 }
 
-// fingerImpostors returns 1,000 sampled one-finger non-mated scores of the
-// gallery (re-sampled when the gallery doubles), nil while it holds fewer
-// than minCalibration identities.
-func (n *Node) fingerImpostors() []float64 {
-	persons := n.gal.Persons()
-	if persons < minCalibration {
-		return nil
-	}
+// fingerTail returns the one-finger impostor tail: sampled from the
+// gallery's own non-mated comparisons (4,000, re-sampled when the gallery
+// doubles) once it holds minCalibration identities, fingerPrior before.
+func (n *Node) fingerTail() *gallery.Tail {
 	n.thMu.Lock()
 	defer n.thMu.Unlock()
-	if n.impostor == nil || persons >= 2*n.calibrated {
-		n.impostor = n.gal.ImpostorScores(1, 1000, uint64(persons))
+	return n.fingerTailLocked()
+}
+
+func (n *Node) fingerTailLocked() *gallery.Tail {
+	persons := n.gal.Persons()
+	if persons < minCalibration {
+		return fingerPrior
+	}
+	if n.fingerFit == nil || persons >= 2*n.calibrated {
+		n.fingerFit = gallery.TailFromImpostors(n.gal.ImpostorScores(1, 4000, uint64(persons)))
 		n.calibrated = persons
 	}
-	return n.impostor
+	if n.fingerFit == nil {
+		return fingerPrior
+	}
+	return n.fingerFit
+}
+
+// fingerMean returns the distribution of the mean of k one-finger impostor
+// scores, cached until the tail is re-sampled.
+func (n *Node) fingerMean(k int) *gallery.MeanTail {
+	n.thMu.Lock()
+	defer n.thMu.Unlock()
+	t := n.fingerTailLocked()
+	if n.fingerMeans == nil || n.meansOf != t {
+		n.fingerMeans, n.meansOf = map[int]*gallery.MeanTail{}, t
+	}
+	m := n.fingerMeans[k]
+	if m == nil {
+		m = t.Mean(k)
+		n.fingerMeans[k] = m
+	}
+	return m
 }
 
 // Actor is who performs an action, with which role and for what purpose;
