@@ -21,6 +21,10 @@ type TwoAgencySpec struct {
 	// Watchlisted is how many of the overlap (after the protected ones)
 	// are on B's watchlist with a criminal record there.
 	Watchlisted int
+	// Nationals is how many of the overlap (after the watchlisted ones)
+	// are B's nationals whom A holds as irregular entrants: the people a
+	// country's officers most often search its partner for.
+	Nationals int
 }
 
 // BDefaultCategories is the category mix of agency B's national register.
@@ -38,7 +42,7 @@ type Link struct {
 // spec.Overlap persons common to both: B's record of a common person has the
 // same fingers, sex, birth date and name as A's, under B's own id, category
 // and encounters. It returns the populations and the links, protected ones
-// first, then watchlisted ones, then the rest. Counts larger than the
+// first, then watchlisted ones, then nationals, then the rest. Counts larger than the
 // populations are cut to fit.
 func TwoAgencies(spec TwoAgencySpec) (a, b *Population, links []Link) {
 	as, bs := spec.A, spec.B
@@ -77,6 +81,10 @@ func TwoAgencies(spec TwoAgencySpec) (a, b *Population, links []Link) {
 			y.Category = CriminalRecord
 			y.Watchlist = true
 			y.Nationality = x.Nationality
+		case i < spec.Protected+spec.Watchlisted+spec.Nationals:
+			x.Nationality, y.Nationality = bNat, bNat
+			x.Category = IrregularEntrant
+			y.Category = Citizen
 		default:
 			y.Nationality = x.Nationality
 		}

@@ -75,7 +75,7 @@ func TestPopulation(t *testing.T) {
 }
 
 func TestTwoAgencies(t *testing.T) {
-	spec := TwoAgencySpec{Seed: 3, A: PopulationSpec{Size: 200}, B: PopulationSpec{Size: 150}, Overlap: 30, Protected: 5, Watchlisted: 4}
+	spec := TwoAgencySpec{Seed: 3, A: PopulationSpec{Size: 200}, B: PopulationSpec{Size: 150}, Overlap: 30, Protected: 5, Watchlisted: 4, Nationals: 3}
 	a, b, links := TwoAgencies(spec)
 	if len(a.Persons) != 200 || len(b.Persons) != 150 || len(links) != 30 {
 		t.Fatalf("sizes %d %d links %d", len(a.Persons), len(b.Persons), len(links))
@@ -95,6 +95,10 @@ func TestTwoAgencies(t *testing.T) {
 		case i < 9:
 			if l.B.Category != CriminalRecord || (!l.B.Watchlist && !l.B.Minor(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))) {
 				t.Errorf("watchlisted link %d: %+v", i, l.B)
+			}
+		case i < 12:
+			if l.A.Nationality != "COL" || l.A.Category != IrregularEntrant || l.B.Nationality != "COL" {
+				t.Errorf("national link %d: %s/%s at A, %s at B", i, l.A.Nationality, l.A.Category, l.B.Nationality)
 			}
 		}
 	}

@@ -87,11 +87,14 @@ func printSummary(w io.Writer, s *demo.Summary) {
 	fmt.Fprintln(w, "\nSafeguards and protocol checks:")
 	for _, c := range s.Checks {
 		mark := "ok  "
-		if !c.OK {
+		switch {
+		case c.Skipped:
+			mark = "n/a "
+		case !c.OK:
 			mark = "FAIL"
 		}
 		line := fmt.Sprintf("  [%s] %s: %s", mark, c.Name, c.Got)
-		if !c.OK {
+		if !c.OK && !c.Skipped {
 			line += " (want " + c.Want + ")"
 		}
 		if c.Detail != "" {

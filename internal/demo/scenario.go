@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bixproject/bix/fingerprint"
+	"github.com/bixproject/bix/internal/accountability"
 	"github.com/bixproject/bix/internal/exchange"
 	"github.com/bixproject/bix/internal/gallery"
 	"github.com/bixproject/bix/internal/node"
@@ -26,8 +27,10 @@ type Scenario struct {
 	PersonsA, PersonsB int
 	// Overlap is how many persons both hold; Protected of them are B's
 	// nationals with an asylum claim or refugee status at A; Watchlisted
-	// are on B's watchlist.
-	Overlap, Protected, Watchlisted int
+	// are on B's watchlist; Nationals are B's nationals A holds as
+	// irregular entrants (one of them is granted protection during the
+	// demo).
+	Overlap, Protected, Watchlisted, Nationals int
 	// Positions are the finger positions enrolled and searched.
 	Positions []int
 	// Workers enrol in parallel (default 2).
@@ -38,7 +41,7 @@ type Scenario struct {
 
 // DefaultScenario is what `bix demo` runs: small enough to finish well
 // under two minutes on two cores.
-var DefaultScenario = Scenario{Seed: 2026, PersonsA: 60, PersonsB: 50, Overlap: 20, Protected: 4, Watchlisted: 4, Positions: []int{2, 7}}
+var DefaultScenario = Scenario{Seed: 2026, PersonsA: 60, PersonsB: 50, Overlap: 20, Protected: 4, Watchlisted: 4, Nationals: 3, Positions: []int{2, 7}}
 
 // Check is one expected behaviour of the exchange and whether it held.
 type Check struct {
@@ -47,6 +50,9 @@ type Check struct {
 	Got    string
 	OK     bool
 	Detail string
+	// Skipped is true when the populations gave nothing to check (Got
+	// says why); a skipped check does not fail the demo.
+	Skipped bool
 }
 
 // SearchTally counts one direction's searches against the ground truth.
@@ -61,7 +67,11 @@ type SearchTally struct {
 	// Guarded are searches for protected persons of the requester's
 	// nationality, which must be no-hits; GuardedNoHit counts them.
 	Guarded, GuardedNoHit int
-	Latencies             []time.Duration
+	// Minors are searches for persons the partner holds who are under the
+	// agreement's minors age (minorAge), not candidates for border control;
+	// MinorsNoHit counts the no-hits among them.
+	Minors, MinorsNoHit int
+	Latencies           []time.Duration
 	// Unexpected describes hits the ground truth did not expect.
 	Unexpected []string
 }
@@ -89,7 +99,7 @@ type Summary struct {
 // OK reports whether every check held.
 func (s *Summary) OK() bool {
 	for _, c := range s.Checks {
-		if !c.OK {
+		if !c.OK && !c.Skipped {
 			return false
 		}
 	}
@@ -118,12 +128,13 @@ func Run(ctx context.Context, p *Pair, sc Scenario) (*Summary, error) {
 	popA, popB, links := synth.TwoAgencies(synth.TwoAgencySpec{Seed: sc.Seed,
 		A:       synth.PopulationSpec{Size: sc.PersonsA, Agency: p.A.Spec.Country},
 		B:       synth.PopulationSpec{Size: sc.PersonsB, Agency: p.B.Spec.Country},
-		Overlap: sc.Overlap, Protected: sc.Protected, Watchlisted: sc.Watchlisted})
+		Overlap: sc.Overlap, Protected: sc.Protected, Watchlisted: sc.Watchlisted, Nationals: sc.Nationals})
 	sum := &Summary{Enrolled: map[string]int{}, FTA: map[string]int{}, AuditEntries: map[string]int64{}}
 
 	// 1. Enrolment at both agencies.
 	start := time.Now()
-	if _, err := enrollAll(ctx, p.A, popA, sc, sum); err != nil {
+	idsA, err := enrollAll(ctx, p.A, popA, sc, sum)
+	if err != nil {
 		return nil, err
 	}
 	idsB, err := enrollAll(ctx, p.B, popB, sc, sum)
@@ -174,6 +185,7 @@ func Run(ctx context.Context, p *Pair, sc Scenario) (*Summary, error) {
 			return nil, err
 		}
 		tally(tAB, o, lat, partner != nil && returnable(partner, p.A.Spec.Country), false)
+		tallyMinor(tAB, o, partner)
 		if o.Search != nil && o.Search.Result == exchange.ResultHit && (partner == nil || !returnable(partner, p.A.Spec.Country)) {
 			held := "not held by " + p.B.Spec.ID
 			if partner != nil {
@@ -192,6 +204,7 @@ func Run(ctx context.Context, p *Pair, sc Scenario) (*Summary, error) {
 	// asylum claim or refugee status at A, whom the guard must hide.
 	officerB := node.Actor{User: "officer", Role: node.RoleOfficer}
 	tBA := &SearchTally{From: p.B.Spec.ID, To: p.A.Spec.ID, Purpose: "border_control"}
+	var hitsBA []hitRef
 	for _, l := range links {
 		held := inA[l.B.Seed]
 		guarded := held != nil && protectedFrom(held, p.B.Spec.Country)
@@ -200,11 +213,23 @@ func Run(ctx context.Context, p *Pair, sc Scenario) (*Summary, error) {
 			return nil, err
 		}
 		tally(tBA, o, lat, held != nil && !guarded && returnable(held, p.B.Spec.Country), guarded)
+		tallyMinor(tBA, o, held)
+		if o.Search != nil && o.Search.Result == exchange.ResultHit && held != nil && !guarded && returnable(held, p.B.Spec.Country) {
+			hitsBA = append(hitsBA, hitRef{requestID: o.RequestID, ref: o.Search.Candidates[0].Reference, person: held})
+		}
 	}
 	sum.Tallies = append(sum.Tallies, tBA)
 	logf("%s → %s: %d searches, %d hits, %d no-hits (%d protected persons searched)", tBA.From, tBA.To, tBA.Searches, tBA.Hits, tBA.NoHits, tBA.Guarded)
 	sum.check("protection-status guard: protected persons are no-hits to their own country",
 		fmt.Sprintf("%d of %d no-hit", tBA.Guarded, tBA.Guarded), fmt.Sprintf("%d of %d no-hit", tBA.GuardedNoHit, tBA.Guarded), "")
+
+	var minors, minorsNoHit int
+	for _, t := range []*SearchTally{tAB, tBA} {
+		minors += t.Minors
+		minorsNoHit += t.MinorsNoHit
+	}
+	sum.check("minors rule: children held by the partner are no-hits for border control",
+		fmt.Sprintf("%d of %d no-hit", minors, minors), fmt.Sprintf("%d of %d no-hit", minorsNoHit, minors), "")
 
 	// 4. A confirmed disclosure: A's examiner confirms a hit on a person on
 	// B's watchlist, then A asks for the permitted fields.
@@ -260,6 +285,39 @@ func Run(ctx context.Context, p *Pair, sc Scenario) (*Summary, error) {
 			return nil, err
 		}
 		sum.check("disclosure without examiner confirmation: refused by the partner", exchange.CodeNoConfirmation, code(o), "")
+	}
+
+	// 5b. Protection granted after a hit: B's examiner confirms a hit on
+	// one of B's nationals held by A, A then grants that person asylum,
+	// and B's disclosure request is answered as if the reference were
+	// unknown (the protection-status guard), so that B learns nothing of
+	// the claim.
+	var national *hitRef
+	for i := range hitsBA {
+		if hitsBA[i].person.Nationality == p.B.Spec.Country && idsA[hitsBA[i].person.ID] != "" {
+			national = &hitsBA[i]
+			break
+		}
+	}
+	const guardCheck = "disclosure of a national after protection was granted: answered as unknown (protection-status guard)"
+	if national == nil {
+		sum.Checks = append(sum.Checks, Check{Name: guardCheck, Want: exchange.ResultUnknown, Skipped: true,
+			Got: "not run: no hit on a national of " + p.B.Spec.Country + " held by " + p.A.Spec.ID})
+	} else {
+		examinerB := node.Actor{User: "examiner", Role: node.RoleExaminer}
+		if _, err := p.B.Exchange.Confirm(ctx, examinerB, national.requestID, national.ref, "same", "minutiae-agree"); err != nil {
+			return nil, fmt.Errorf("confirm: %w", err)
+		}
+		rights := &accountability.Rights{Store: p.A.Node.Store(), Now: time.Now, Gallery: p.A.Node.Gallery(), Notifier: p.A.Exchange}
+		supA := node.Actor{User: "supervisor", Role: node.RoleSupervisor}
+		if _, err := rights.MarkProtected(ctx, supA, idsA[national.person.ID], "asylum granted, decision 2026/0417"); err != nil {
+			return nil, fmt.Errorf("mark protected: %w", err)
+		}
+		o, err := p.B.Exchange.Disclose(ctx, officerB, national.requestID, national.ref)
+		if err != nil {
+			return nil, fmt.Errorf("disclose: %w", err)
+		}
+		sum.check(guardCheck, exchange.ResultUnknown, code(o), fmt.Sprintf("%s national, %s at %s", national.person.Nationality, national.person.Category, p.A.Spec.ID))
 	}
 
 	// 6. Over quota: the agreement allows one latent search a day.
@@ -359,8 +417,13 @@ func returnable(per *synth.Person, country string) bool {
 	default:
 		return false
 	}
-	return per.Age(time.Now()) >= 14
+	return per.Age(time.Now()) >= minorAge
 }
+
+// minorAge is the demo agreement's minors.age_below
+// (agreement.yaml.tmpl): younger persons are candidates for no purpose
+// the demo searches under.
+const minorAge = 14
 
 func tally(t *SearchTally, o *exchange.Outcome, lat time.Duration, expectHit, guarded bool) {
 	t.Searches++
@@ -384,6 +447,17 @@ func tally(t *SearchTally, o *exchange.Outcome, lat time.Duration, expectHit, gu
 		if !hit {
 			t.GuardedNoHit++
 		}
+	}
+}
+
+// tallyMinor counts a search for a person the partner holds as a minor.
+func tallyMinor(t *SearchTally, o *exchange.Outcome, held *synth.Person) {
+	if held == nil || held.Age(time.Now()) >= minorAge {
+		return
+	}
+	t.Minors++
+	if o.Search == nil || o.Search.Result != exchange.ResultHit {
+		t.MinorsNoHit++
 	}
 }
 
