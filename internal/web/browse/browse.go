@@ -233,3 +233,57 @@ func (f *Fixture) WriteNIST(dir string) (string, error) {
 	path := filepath.Join(dir, "encounter.an2")
 	return path, os.WriteFile(path, f.NIST, 0o600)
 }
+
+// ProbeImages writes impression imp of the fixture person's fingers (at
+// Positions) into dir as PNG files and returns their paths in Positions
+// order: finger images an officer uploads to search for that person.
+func (f *Fixture) ProbeImages(dir, person string, imp int64) ([]string, error) {
+	fs, ok := f.fingers[person]
+	if !ok {
+		return nil, fmt.Errorf("fixture has no person %s", person)
+	}
+	var paths []string
+	for k, m := range fs {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, m.Impression(imp, synth.ImpressionOptions{Variation: 0.5})); err != nil {
+			return nil, err
+		}
+		path := filepath.Join(dir, fmt.Sprintf("probe-%s-%d-f%d.png", person, imp, Positions[k]))
+		if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+			return nil, err
+		}
+		paths = append(paths, path)
+	}
+	return paths, nil
+}
+
+// MinorTask enrolls a child (born 2019, a minor under the node's minor_age
+// at any encounter before 2033) twice in node A with two impressions of the
+// same synthetic fingers, and returns the deduplication task the second
+// enrollment makes: under the second-examiner rule it needs decisions by
+// two different examiners (review reason "minor").
+func (f *Fixture) MinorTask(ctx context.Context) (string, error) {
+	var task string
+	for imp := int64(1); imp <= 2; imp++ {
+		req := &node.EnrollRequest{
+			Person:    node.PersonInfo{GivenName: "LUCIA", FamilyName: "REYES", Sex: "F", BirthDate: "2019-05-14", Nationality: "COL", Category: string(synth.VisaApplicant)},
+			Encounter: node.EncounterInfo{Location: "Airport gate 3", Category: string(synth.VisaApplicant), Consent: true, Notice: true},
+		}
+		for _, pos := range Positions {
+			var buf bytes.Buffer
+			if err := png.Encode(&buf, synth.NewFinger(synth.FingerSeed(5000, pos)).Impression(imp, synth.ImpressionOptions{Variation: 0.5})); err != nil {
+				return "", err
+			}
+			req.Fingers = append(req.Fingers, node.FingerImage{Position: pos, PPI: 500, Image: buf.Bytes()})
+		}
+		r, err := f.Officer.Enroll(ctx, req)
+		if err != nil {
+			return "", fmt.Errorf("enroll minor (impression %d): %w", imp, err)
+		}
+		task = r.TaskID
+	}
+	if task == "" {
+		return "", errors.New("second impressions of the minor's fingers made no deduplication task")
+	}
+	return task, nil
+}

@@ -7,6 +7,8 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,42 +56,8 @@ func TestConsoleEndToEnd(t *testing.T) {
 	defer stop()
 	base := f.Pair.A.APIURL
 	tok := f.Pair.A.Tokens
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, scancel := context.WithTimeout(bctx, 60*time.Second)
-		defer scancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			page, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.getElementById("main").innerText`))
-			t.Fatalf("%s: %v\npage:\n%s", step, err, page)
-		}
-	}
-	// a11y checks the page on screen: one h1, every form control labelled,
-	// every button and link named, every canvas described.
-	a11y := func(page string) {
-		t.Helper()
-		bad, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`(() => {
-			const out = [];
-			if (document.querySelectorAll("h1").length !== 1) out.push("h1 count " + document.querySelectorAll("h1").length);
-			for (const e of document.querySelectorAll("input, select, textarea"))
-				if (e.type !== "hidden" && !(e.labels && e.labels.length) && !e.getAttribute("aria-label")) out.push("unlabelled " + e.outerHTML);
-			for (const e of document.querySelectorAll("button, a"))
-				if (!e.textContent.trim() && !e.getAttribute("aria-label")) out.push("unnamed " + e.outerHTML);
-			for (const e of document.querySelectorAll("canvas"))
-				if (!e.getAttribute("aria-label")) out.push("undescribed canvas");
-			return out;
-		})()`))
-		if err != nil || len(bad) > 0 {
-			t.Errorf("%s: accessibility: %q %v", page, bad, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	d := newDriver(t, bctx)
+	do, a11y, text := d.do, d.a11y, d.text
 
 	// A wrong token is refused.
 	do("bad sign-in",
@@ -318,6 +286,291 @@ func TestConsoleTaskImages(t *testing.T) {
 	if err != nil || dark < 1000 {
 		t.Errorf("probe panel has %d dark pixels (%v): no image drawn", dark, err)
 	}
+
+	// This node has no partner exchange: the partner search page says so
+	// plainly instead of showing a form.
+	d := newDriver(t, bctx)
+	d.do("partner search without exchange", chromedp.Navigate(in.URL+"/#/partners"), chromedp.WaitVisible(chromedp.CSS(`#no-exchange`)))
+	d.a11y("no exchange")
+	if got := d.text("#no-exchange"); !strings.Contains(got, "This node has no partner exchange") || !strings.Contains(got, "no exchange: block") {
+		t.Errorf("no-exchange message:\n%s", got)
+	}
+	if n := d.count("#partner-search"); n != 0 {
+		t.Errorf("a node without exchange shows the partner search form")
+	}
+}
+
+// TestConsolePartnerExchange drives a partner search between the demo
+// pair's two real nodes from node B's console: an officer searches node A
+// with finger images of a person A holds (a hit with a reference and a
+// score band), cannot confirm it and is refused a disclosure before an
+// examiner confirms; B's examiner confirms the candidate as the same person
+// and asks for disclosure, and sees only the fields the agreement allows; a
+// serious-crime latent search is a no hit and the next one is refused by
+// the daily quota; the requests are listed with their status. On node A a
+// minor's deduplication task needs a second examiner: the first examiner's
+// decision leaves it in review, shown to the second, whose agreeing
+// decision completes it.
+func TestConsolePartnerExchange(t *testing.T) {
+	needChromium(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	f, err := NewFixture(ctx, t.TempDir(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Stop()
+	imgDir := t.TempDir()
+	probe, err := f.ProbeImages(imgDir, f.Dup, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stranger := filepath.Join(imgDir, "stranger.png")
+	writePNG(t, stranger, synth.NewFinger(987654).Impression(1, synth.ImpressionOptions{Variation: 0.5}))
+	bctx, stop, err := NewBrowser(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	d := newDriver(t, bctx)
+	a, b := f.Pair.A, f.Pair.B
+
+	// B's officer searches A for a person A holds.
+	d.do("officer B sign-in", SignIn(b.APIURL, b.Tokens["officer"]))
+	if nav := d.text("#nav"); !strings.Contains(nav, "Partner search") {
+		t.Fatalf("officer's navigation lacks Partner search: %q", nav)
+	}
+	d.do("partner search page", chromedp.Navigate(b.APIURL+"/#/partners"), chromedp.WaitVisible(chromedp.CSS(`#partner-search`)))
+	d.a11y("partner search")
+	if got := d.text("#partners"); !strings.Contains(got, a.Spec.ID) || !strings.Contains(got, "border_control") || !strings.Contains(got, "Demo MoU art. 3") {
+		t.Errorf("partners table lacks partner %s and its purposes:\n%s", a.Spec.ID, got)
+	}
+	d.do("search partner",
+		chromedp.SetValue(chromedp.CSS(`#partner`), a.Spec.ID),
+		chromedp.SetValue(chromedp.CSS(`#purpose`), "border_control"),
+		chromedp.SetUploadFiles(chromedp.CSS(`#partner-f2`), probe[:1]),
+		chromedp.SetUploadFiles(chromedp.CSS(`#partner-f7`), probe[1:]),
+		chromedp.Click(chromedp.CSS(`#partner-search button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#partner-status`)))
+	d.a11y("partner search result")
+	if got := d.attr("#partner-status", "data-status"); got != "hit" {
+		t.Fatalf("partner search status %q, want hit:\n%s", got, d.text("#partner-out"))
+	}
+	ref := d.text("#pc-1 code.reference")
+	band := d.text("#pc-1 .band")
+	if ref == "" || (band != "strong" && band != "probable") {
+		t.Errorf("hit candidate reference %q band %q", ref, band)
+	}
+	searchID, err := chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("#partner-result h2 code").textContent`))
+	if err != nil || searchID == "" {
+		t.Fatalf("search request id: %q %v", searchID, err)
+	}
+	// The officer may ask for disclosure but not confirm; without an
+	// examiner's confirmation the node refuses to send the request.
+	if n := d.count("#pc-1-confirm"); n != 0 {
+		t.Errorf("officer is shown the examiner's confirmation form")
+	}
+	d.do("officer discloses unconfirmed", chromedp.Click(chromedp.CSS(`#pc-1-disclose`)), chromedp.WaitVisible(chromedp.CSS(`#pc-1 .error`)))
+	if got := d.text("#pc-1 .error"); !strings.Contains(got, "no examiner confirmed") || !strings.Contains(got, "409") {
+		t.Errorf("unconfirmed disclosure: %q", got)
+	}
+	// The request is listed with its status.
+	d.do("requests listed", chromedp.Navigate(b.APIURL+"/#/search"), chromedp.WaitVisible(chromedp.CSS(`#search`)),
+		chromedp.Navigate(b.APIURL+"/#/partners"), chromedp.WaitVisible(chromedp.CSS(`#exchange-requests a.request-link`)))
+	if got := d.text("#exchange-requests"); !strings.Contains(got, searchID) || !strings.Contains(got, "answered") || !strings.Contains(got, "hit") {
+		t.Errorf("requests table lacks answered search %s:\n%s", searchID, got)
+	}
+
+	// Serious crime, latent search type, one finger of someone else: no
+	// hit; the agreement allows one latent search a day, so the next is
+	// refused with the agreement's code.
+	for i, want := range []string{"no_hit", "refused"} {
+		d.do("latent search "+want,
+			chromedp.Navigate(b.APIURL+"/#/search"), chromedp.WaitVisible(chromedp.CSS(`#search`)),
+			chromedp.Navigate(b.APIURL+"/#/partners"), chromedp.WaitVisible(chromedp.CSS(`#partner-search`)),
+			chromedp.SetValue(chromedp.CSS(`#purpose`), "serious_crime"),
+			chromedp.Evaluate[chromedp.Void](`document.getElementById("purpose").dispatchEvent(new Event("change"))`),
+			chromedp.SetValue(chromedp.CSS(`#search-type`), "latent_1n"),
+			chromedp.SetUploadFiles(chromedp.CSS(`#partner-f2`), []string{stranger}),
+			chromedp.Click(chromedp.CSS(`#partner-search button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`#partner-status`)))
+		if got := d.attr("#partner-status", "data-status"); got != want {
+			t.Errorf("latent search %d: status %q, want %s:\n%s", i+1, got, want, d.text("#partner-out"))
+		}
+		if want == "refused" && !strings.Contains(d.text("#partner-result .result-line code"), "quota") {
+			t.Errorf("refusal without the quota code: %s", d.text("#partner-result"))
+		}
+	}
+
+	// B's examiner opens the search, confirms the candidate and asks for
+	// disclosure: only the fields the agreement allows for a visa applicant
+	// under border control come back.
+	d.do("examiner B sign-in", SignIn(b.APIURL, b.Tokens["examiner"]))
+	d.do("open request", chromedp.Navigate(b.APIURL+"/#/exchange/"+searchID), chromedp.WaitVisible(chromedp.CSS(`#pc-1-confirm`)))
+	d.a11y("partner request")
+	if got := d.text("#request-messages"); !strings.Contains(got, "search") || !strings.Contains(got, "answered") {
+		t.Errorf("request messages:\n%s", got)
+	}
+	d.do("confirm",
+		chromedp.SetValue(chromedp.CSS(`#pc-1-outcome`), "same"),
+		chromedp.Click(chromedp.CSS(`#pc-1-confirm button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#pc-1-confirmed`)))
+	if got := d.text("#pc-1-confirmed"); !strings.Contains(got, "Confirmed same") {
+		t.Errorf("confirmation: %q", got)
+	}
+	d.do("disclose", chromedp.Click(chromedp.CSS(`#pc-1-disclose`)), chromedp.WaitVisible(chromedp.CSS(`#disclosed-1`)))
+	d.a11y("disclosure")
+	if got := d.attr("#pc-1-status", "data-status"); got != "disclosed" {
+		t.Fatalf("disclosure status %q:\n%s", got, d.text("#pc-1"))
+	}
+	keys, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#disclosed-1 dt")].map(e => e.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowed := map[string]bool{"reference_id": true, "name": true, "date_of_birth": true, "nationality": true}
+	for _, k := range keys {
+		if !allowed[k] {
+			t.Errorf("disclosed field %q is not allowed for a visa applicant under border_control", k)
+		}
+	}
+	if !slices.Contains(keys, "name") {
+		t.Errorf("disclosed fields %q lack the name", keys)
+	}
+	if got := d.text("#disclosed-1"); !strings.Contains(got, "MARTINEZ") {
+		t.Errorf("disclosed fields lack the person's name:\n%s", got)
+	}
+	// Shown again from what the node keeps, on the request's page.
+	d.do("received", chromedp.Navigate(b.APIURL+"/#/partners"), chromedp.WaitVisible(chromedp.CSS(`#partner-search`)),
+		chromedp.Navigate(b.APIURL+"/#/exchange/"+searchID), chromedp.WaitVisible(chromedp.CSS(`#received-1`)))
+
+	// An auditor reads the requests but is offered no search.
+	d.do("auditor B", SignIn(b.APIURL, b.Tokens["auditor"]), chromedp.Navigate(b.APIURL+"/#/partners"), chromedp.WaitVisible(chromedp.CSS(`#no-search`)))
+	if n := d.count("#partner-search"); n != 0 {
+		t.Errorf("auditor is shown the partner search form")
+	}
+	if got := d.text("#exchange-requests"); !strings.Contains(got, searchID) {
+		t.Errorf("auditor's request list lacks %s", searchID)
+	}
+
+	// Second-examiner rule on node A.
+	taskID, err := f.MinorTask(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.do("examiner A sign-in", SignIn(a.APIURL, a.Tokens["examiner"]))
+	d.do("minor's task", chromedp.Navigate(a.APIURL+"/#/task/"+taskID), chromedp.WaitVisible(chromedp.CSS(`#review-state`)))
+	if got := d.text("#review"); !strings.Contains(got, "0 of 2") || !strings.Contains(got, "minor") {
+		t.Errorf("review state before any decision:\n%s", got)
+	}
+	d.do("first examiner decides",
+		chromedp.KeyEvent("c"),
+		chromedp.Poll[chromedp.Void](`!document.getElementById("claim") && document.getElementById("decide")`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.KeyEvent("s"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.WaitVisible(chromedp.CSS(`#review-wait`)))
+	if n := d.count("#decision"); n != 0 {
+		t.Errorf("the first examiner is offered the decision form again")
+	}
+	d.do("second examiner", SignIn(a.APIURL, a.Tokens["examiner2"]), chromedp.Navigate(a.APIURL+"/#/tasks/review"), chromedp.WaitVisible(chromedp.CSS(`#task-list`)))
+	if got := d.text("#task-list"); !strings.Contains(got, taskID) || !strings.Contains(got, "1 of 2") {
+		t.Errorf("review queue lacks task %s with 1 of 2:\n%s", taskID, got)
+	}
+	d.do("task in review", chromedp.Navigate(a.APIURL+"/#/task/"+taskID), chromedp.WaitVisible(chromedp.CSS(`#review-state`)), chromedp.WaitVisible(chromedp.CSS(`#decision`)))
+	d.a11y("task in review")
+	if got := d.text("#review"); !strings.Contains(got, "1 of 2") || !strings.Contains(got, "Waiting for a second examiner") || !strings.Contains(got, "examiner\tsame") {
+		t.Errorf("review state for the second examiner:\n%s", got)
+	}
+	if got := d.text("#main dl.facts"); !strings.Contains(got, "review") || !strings.Contains(got, "2 (second-examiner rule: minor)") {
+		t.Errorf("task facts:\n%s", got)
+	}
+	d.do("second examiner decides",
+		chromedp.KeyEvent("c"),
+		chromedp.Poll[chromedp.Void](`!document.getElementById("claim") && document.getElementById("decide")`, chromedp.WithPollingTimeout(20*time.Second)),
+		chromedp.KeyEvent("s"),
+		chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.WaitVisible(chromedp.CSS(`#decided`)))
+	if got := d.text("#reviews"); !strings.Contains(got, "examiner2") || !strings.Contains(got, "examiner\t") {
+		t.Errorf("reviews after the second decision:\n%s", got)
+	}
+	if got := d.text("#decided"); !strings.Contains(got, "same") || !strings.Contains(got, "examiner2") {
+		t.Errorf("decision: %q", got)
+	}
+}
+
+// driver runs steps in a browser tab for a test, failing it with the
+// page's text when a step fails.
+type driver struct {
+	t    *testing.T
+	bctx context.Context
+}
+
+func newDriver(t *testing.T, bctx context.Context) *driver { return &driver{t, bctx} }
+
+// do runs a step's actions (60 s at most).
+func (d *driver) do(step string, actions ...chromedp.Action[chromedp.Void]) {
+	d.t.Helper()
+	sctx, scancel := context.WithTimeout(d.bctx, 60*time.Second)
+	defer scancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		page, _ := chromedp.Run(d.bctx, chromedp.Evaluate[string](`document.getElementById("main").innerText`))
+		d.t.Fatalf("%s: %v\npage:\n%s", step, err, page)
+	}
+}
+
+// a11y checks the page on screen: one h1, every form control labelled,
+// every button and link named, every canvas described, ids unique.
+func (d *driver) a11y(page string) {
+	d.t.Helper()
+	bad, err := chromedp.Run(d.bctx, chromedp.Evaluate[[]string](`(() => {
+		const out = [];
+		if (document.querySelectorAll("h1").length !== 1) out.push("h1 count " + document.querySelectorAll("h1").length);
+		for (const e of document.querySelectorAll("input, select, textarea"))
+			if (e.type !== "hidden" && !(e.labels && e.labels.length) && !e.getAttribute("aria-label")) out.push("unlabelled " + e.outerHTML);
+		for (const e of document.querySelectorAll("button, a"))
+			if (!e.textContent.trim() && !e.getAttribute("aria-label")) out.push("unnamed " + e.outerHTML);
+		for (const e of document.querySelectorAll("canvas"))
+			if (!e.getAttribute("aria-label")) out.push("undescribed canvas");
+		const ids = new Set();
+		for (const e of document.querySelectorAll("[id]")) {
+			if (ids.has(e.id)) out.push("duplicate id " + e.id);
+			ids.add(e.id);
+		}
+		return out;
+	})()`))
+	if err != nil || len(bad) > 0 {
+		d.t.Errorf("%s: accessibility: %q %v", page, bad, err)
+	}
+}
+
+// text is the text of the first element matching sel.
+func (d *driver) text(sel string) string {
+	d.t.Helper()
+	s, err := chromedp.Run(d.bctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		d.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return strings.TrimSpace(s)
+}
+
+// attr is the value of attribute name of the first element matching sel
+// ("" when it has none).
+func (d *driver) attr(sel, name string) string {
+	d.t.Helper()
+	v, err := chromedp.Run(d.bctx, chromedp.Evaluate[string](`(document.querySelector(`+strconv.Quote(sel)+`) || {getAttribute: () => ""}).getAttribute(`+strconv.Quote(name)+`) || ""`))
+	if err != nil {
+		d.t.Fatalf("attribute %s of %s: %v", name, sel, err)
+	}
+	return v
+}
+
+// count is the number of elements matching sel.
+func (d *driver) count(sel string) int {
+	d.t.Helper()
+	n, err := chromedp.Run(d.bctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
+	if err != nil {
+		d.t.Fatalf("count %s: %v", sel, err)
+	}
+	return n
 }
 
 func writePNG(t *testing.T, path string, img image.Image) {

@@ -20,9 +20,12 @@ type Shot struct {
 // few synthetic persons, and photographs the console's main pages at the
 // Laptop viewport into dir as PNG files: sign-in, the officer's enrollment
 // of an ANSI/NIST-ITL file (a possible duplicate), the person page, the
-// examiner's queue and task, the auditor's log, an inclusion proof and a
-// person's trail, and an officer refused the audit pages. It returns the shots taken; logf
-// (may be nil) receives progress.
+// examiner's queue and task, a partner search from node B's console (the
+// officer's hit, the examiner's confirmation and disclosure), a minor's
+// task waiting for its second examiner, the partner search page of a node
+// without exchange, the auditor's log, an inclusion proof and a person's
+// trail, and an officer refused the audit pages. It returns the shots
+// taken; logf (may be nil) receives progress.
 func Screenshots(ctx context.Context, dir string, demographicPersons int, logf func(string, ...any)) ([]Shot, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -83,7 +86,12 @@ func Screenshots(ctx context.Context, dir string, demographicPersons int, logf f
 		shots = append(shots, s)
 		return nil
 	}
-	var taskID string
+	bBase, bTok := f.Pair.B.APIURL, f.Pair.B.Tokens
+	probe, err := f.ProbeImages(tmp, f.Dup, 3)
+	if err != nil {
+		return nil, err
+	}
+	var taskID, searchID, minorTask string
 	for _, run := range []func() error{
 		func() error {
 			return step("sign-in page", chromedp.Navigate(base+"/#/signin"), chromedp.WaitVisible(chromedp.CSS(`#signin`)))
@@ -136,6 +144,56 @@ func Screenshots(ctx context.Context, dir string, demographicPersons int, logf f
 			return err
 		},
 		func() error {
+			return step("officer partner search", SignIn(bBase, bTok["officer"]),
+				chromedp.Navigate(bBase+"/#/partners"), chromedp.WaitVisible(chromedp.CSS(`#partner-search`)),
+				chromedp.SetValue(chromedp.CSS(`#partner`), f.Pair.A.Spec.ID),
+				chromedp.SetValue(chromedp.CSS(`#purpose`), "border_control"),
+				chromedp.SetUploadFiles(chromedp.CSS(`#partner-f2`), probe[:1]),
+				chromedp.SetUploadFiles(chromedp.CSS(`#partner-f7`), probe[1:]),
+				chromedp.Click(chromedp.CSS(`#partner-search button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#partner-status`)),
+				chromedp.WaitVisible(chromedp.CSS(`#exchange-requests a.request-link`)))
+		},
+		func() error {
+			return shoot(Shot{"officer-partner-search.png", "officer", "partner search: a hit at the partner with a reference and score band; requests with status"})
+		},
+		func() error {
+			var err error
+			searchID, err = chromedp.Run(bctx, chromedp.Evaluate[string](`document.querySelector("#partner-result h2 code").textContent`))
+			if err != nil {
+				return fmt.Errorf("search request id: %w", err)
+			}
+			return step("examiner confirms and discloses", SignIn(bBase, bTok["examiner"]),
+				chromedp.Navigate(bBase+"/#/exchange/"+searchID), chromedp.WaitVisible(chromedp.CSS(`#pc-1-confirm`)),
+				chromedp.SetValue(chromedp.CSS(`#pc-1-outcome`), "same"),
+				chromedp.Click(chromedp.CSS(`#pc-1-confirm button[type=submit]`)),
+				chromedp.WaitVisible(chromedp.CSS(`#pc-1-confirmed`)),
+				chromedp.Click(chromedp.CSS(`#pc-1-disclose`)),
+				chromedp.WaitVisible(chromedp.CSS(`#disclosed-1`)))
+		},
+		func() error {
+			return shoot(Shot{"examiner-partner-disclosure.png", "examiner", "partner request: the examiner's confirmation and the fields disclosed"})
+		},
+		func() error {
+			var err error
+			if minorTask, err = f.MinorTask(ctx); err != nil {
+				return err
+			}
+			return step("first examiner reviews", SignIn(base, tok["examiner"]),
+				chromedp.Navigate(base+"/#/task/"+minorTask), chromedp.WaitVisible(chromedp.CSS(`#claim`)),
+				chromedp.Click(chromedp.CSS(`#claim`)),
+				chromedp.WaitVisible(chromedp.CSS(`#decide`)),
+				chromedp.KeyEvent("s"),
+				chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+				chromedp.WaitVisible(chromedp.CSS(`#review-wait`)),
+				SignIn(base, tok["examiner2"]),
+				chromedp.Navigate(base+"/#/task/"+minorTask), chromedp.WaitVisible(chromedp.CSS(`#review-state`)),
+				chromedp.WaitVisible(chromedp.CSS(`figure.finger canvas`)))
+		},
+		func() error {
+			return shoot(Shot{"examiner-task-review.png", "examiner", "a minor's task in review: the first examiner's decision, waiting for a second examiner"})
+		},
+		func() error {
 			in, err := NewImageNode(ctx, filepath.Join(tmp, "images"))
 			if err != nil {
 				return err
@@ -145,7 +203,13 @@ func Screenshots(ctx context.Context, dir string, demographicPersons int, logf f
 				chromedp.WaitVisible(chromedp.CSS(`figure.finger canvas`))); err != nil {
 				return err
 			}
-			return shoot(Shot{"examiner-task-images.png", "examiner", "task on a node that keeps images: minutiae over the finger images"})
+			if err := shoot(Shot{"examiner-task-images.png", "examiner", "task on a node that keeps images: minutiae over the finger images"}); err != nil {
+				return err
+			}
+			if err := step("partner search without exchange", chromedp.Navigate(in.URL+"/#/partners"), chromedp.WaitVisible(chromedp.CSS(`#no-exchange`))); err != nil {
+				return err
+			}
+			return shoot(Shot{"partner-no-exchange.png", "examiner", "partner search on a node without a partner exchange"})
 		},
 		func() error {
 			return step("auditor log", SignIn(base, tok["auditor"]), chromedp.WaitVisible(chromedp.CSS(`#checkpoint .badge`)))

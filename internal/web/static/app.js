@@ -13,6 +13,8 @@ const pages = [
   { path: "enroll", title: "Enroll", roles: ["officer", "supervisor"], render: enrollPage },
   { path: "search", title: "Search", roles: ["officer", "examiner", "supervisor"], render: searchPage },
   { path: "persons", title: "Person", roles: ["officer", "examiner", "supervisor"], render: personPage, hidden: true },
+  { path: "partners", title: "Partner search", roles: ["officer", "examiner", "supervisor", "auditor"], render: partnersPage },
+  { path: "exchange", title: "Partner request", roles: ["officer", "examiner", "supervisor", "auditor"], render: exchangePage, hidden: true },
   { path: "tasks", title: "Adjudication", roles: ["examiner", "supervisor"], render: tasksPage },
   { path: "task", title: "Task", roles: ["examiner", "supervisor"], render: taskPage, hidden: true },
   { path: "alerts", title: "Alerts", roles: ["officer", "examiner", "supervisor", "auditor"], render: alertsPage },
@@ -147,12 +149,32 @@ function enrollResult(r) {
 }
 
 function candidatesTable(cands, threshold) {
-  return table(`Candidates (threshold ${score(threshold)})`, [
+  const fused = cands.some((c) => c.fusion);
+  return table(`Candidates (threshold ${score(threshold)}${fused ? ", fused evidence" : ""})`, [
     ["Rank", (c) => String(c.rank)],
     ["Person", (c) => el("a", { href: "#/persons/" + encodeURIComponent(c.person_id) }, c.person_id)],
     ["Fused score", (c) => score(c.score)],
-    ["Per finger", (c) => (c.scores || []).map((s) => `F${s.position}: ${score(s.score)} (rank ${s.rank})`).join(", ")],
-  ], cands);
+    ["Per sample", (c) => sampleScores(c.scores)],
+    fused ? ["Fusion", (c) => c.fusion ? fusionText(c.fusion) : ""] : null,
+  ].filter(Boolean), cands);
+}
+
+// sampleScores lists a candidate's per-sample scores: fingers by position,
+// the face by name, with the rank the sample alone gives and its evidence
+// in fused searches.
+function sampleScores(scores) {
+  return (scores || []).map((s) => `${s.modality === "face" ? "Face" : "F" + s.position}: ${score(s.score)}` +
+    `${s.evidence ? ", evidence " + s.evidence.toFixed(2) : ""} (rank ${s.rank})`).join("; ");
+}
+
+// fusionText summarises a candidate's FusionScore: the fingers compared and
+// their evidence, the face score and its evidence, and whether the match
+// rests on the face alone (which needs a second examiner).
+function fusionText(f) {
+  const parts = [`${f.fingers} finger${f.fingers === 1 ? "" : "s"}, evidence ${(f.finger_evidence || 0).toFixed(2)}`];
+  parts.push(f.face ? `face ${score(f.face_score)}, evidence ${(f.face_evidence || 0).toFixed(2)}` : "no face compared");
+  if (f.face_only) parts.push("face-only match");
+  return parts.join("; ");
 }
 
 const positions = [[1, "R thumb"], [2, "R index"], [3, "R middle"], [4, "R ring"], [5, "R little"], [6, "L thumb"], [7, "L index"], [8, "L middle"], [9, "L ring"], [10, "L little"]];
@@ -256,7 +278,7 @@ async function searchPage() {
     }
   });
   setMain("Search", form,
-    el("p", { class: "note" }, "Partner searches run through the partner exchange (bix exchange search); their status and disclosures appear on the person page and in the audit log."));
+    el("p", { class: "note" }, "To search a partner's records under an agreement, use ", el("a", { href: "#/partners" }, "Partner search"), "."));
 }
 
 async function personPage(id) {
@@ -295,6 +317,263 @@ async function alertsPage() {
   ], l || []));
 }
 
+// --- partner exchange ----------------------------------------------------
+
+// Roles the exchange API lets search a partner and ask for disclosure
+// (officer, examiner, supervisor), and confirm a partner's candidate
+// (examiner, supervisor); auditors may only read the requests.
+const searchRoles = ["officer", "examiner", "supervisor"];
+const confirmRoles = ["examiner", "supervisor"];
+
+// isNoExchange reports the API's answer on a node without a partner
+// exchange (501 on every /v1/exchange route).
+function isNoExchange(err) {
+  return err instanceof APIError && err.status === 501;
+}
+
+// noExchange is the page of a node without a partner exchange.
+function noExchange(title, err) {
+  setMain(title, el("section", { class: "card narrow-text", id: "no-exchange", role: "status" },
+    el("h2", {}, "This node has no partner exchange"),
+    el("p", {}, "Partner searches are not available on this node: its configuration has no exchange: block, so it shares no agreement with any partner and can neither send nor answer partner searches."),
+    el("p", {}, "Local searches of this node's own records work as before: ", el("a", { href: "#/search" }, "Search this node"), "."),
+    el("p", { class: "note" }, "To connect the node to a partner, its administrator generates the node's exchange identity (bix exchange identity), both agencies sign an agreement, and the agreement is named in the node's configuration. The node answered: ", err.message, ".")));
+}
+
+async function partnersPage() {
+  const s = session();
+  let partners;
+  try {
+    partners = await call("GET", "/v1/exchange/partners");
+  } catch (err) {
+    if (isNoExchange(err)) return noExchange("Partner search", err);
+    throw err;
+  }
+  const requests = el("div", { id: "exchange-requests-box" }, requestsTable(await call("GET", "/v1/exchange/messages?limit=100")));
+  const refresh = async () => requests.replaceChildren(requestsTable(await call("GET", "/v1/exchange/messages?limit=100")));
+  const left = searchRoles.includes(s.role)
+    ? partnerSearchForm(partners, refresh)
+    : el("section", { class: "card" }, el("p", { class: "note", id: "no-search" },
+      `Your role (${s.role}) may read the exchange's requests below but not search partners.`));
+  setMain("Partner search", el("div", { class: "two" }, left, partnersTable(partners)), requests);
+}
+
+// partnersTable lists the node's partners with the agreement and the
+// purposes (and their legal basis) this node may search them for.
+function partnersTable(partners) {
+  return table("Partners and agreements", [
+    ["Partner", (p) => [el("strong", {}, p.name || p.id), el("br"), el("code", {}, p.id), ` (${p.country})`]],
+    ["Agreement", (p) => [el("code", {}, p.agreement), ` v${p.agreement_version}`, el("br"), `valid until ${p.valid_until}`]],
+    ["Purposes (legal basis; search types)", (p) => el("ul", { class: "plain" }, (p.purposes || []).map((u) =>
+      el("li", {}, el("code", {}, u.id), ` — ${u.legal_basis}; ${(u.search_types || []).join(", ")}`)))],
+  ], partners || [], { id: "partners" });
+}
+
+// partnerSearchForm is step 1: a partner, a purpose of the agreement with
+// it, a search type, and finger images (templates are extracted by the
+// node; only templates are sent).
+function partnerSearchForm(partners, refresh) {
+  const partner = el("select", { id: "partner", name: "partner", required: true },
+    partners.map((p) => el("option", { value: p.id }, `${p.name || p.id} (${p.id})`)));
+  const purpose = el("select", { id: "purpose", name: "purpose", required: true });
+  const stype = el("select", { id: "search-type", name: "search_type" });
+  const basis = el("small", { id: "legal-basis" });
+  const current = () => partners.find((p) => p.id === partner.value);
+  const purposeOf = () => ((current() || {}).purposes || []).find((u) => u.id === purpose.value);
+  const setTypes = () => {
+    const u = purposeOf();
+    stype.replaceChildren(...((u && u.search_types) || []).map((t) => el("option", { value: t }, t)));
+    basis.textContent = u ? "Legal basis: " + u.legal_basis : "";
+  };
+  const setPurposes = () => {
+    purpose.replaceChildren(...((current() || {}).purposes || []).map((u) => el("option", { value: u.id }, u.id)));
+    setTypes();
+  };
+  partner.addEventListener("change", setPurposes);
+  purpose.addEventListener("change", setTypes);
+  setPurposes();
+  const purposeField = field("Purpose", purpose);
+  purposeField.append(basis);
+  const fingers = fingerInputs("partner");
+  const out = el("div", { "aria-live": "polite", id: "partner-out" });
+  const form = el("form", { class: "card", id: "partner-search" },
+    el("h2", {}, "Search a partner (step 1: hit or no hit)"),
+    partners.length === 0 ? el("p", { class: "error" }, "This node's agreements name no partner.") : null,
+    field("Partner", partner), purposeField, field("Search type", stype),
+    fingers.node,
+    el("p", { class: "note" }, "Only finger templates leave this node, signed; the partner answers no hit, or a hit with pseudonymous references and a score band. Data about a person is asked for separately, after an examiner confirms the match."),
+    el("button", { type: "submit", disabled: partners.length === 0 }, "Search partner"), out);
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    out.replaceChildren(el("p", {}, "Searching the partner…"));
+    try {
+      const fs = await fingers.values();
+      if (!fs.length) throw new Error("Choose at least one finger image.");
+      const r = await call("POST", "/v1/exchange/searches", { partner: partner.value, purpose: purpose.value, search_type: stype.value, fingers: fs });
+      out.replaceChildren(await outcomeSection(r), r.samples ? samplesTable(r.samples) : null);
+    } catch (err) {
+      out.replaceChildren(errorBox(err));
+    }
+    try {
+      await refresh();
+    } catch { /* the list is refreshed on the next visit */ }
+  });
+  return form;
+}
+
+// requestsTable lists the exchange's requests sent and received, newest
+// first, each linked to its page.
+function requestsTable(ms) {
+  return table("Partner requests sent and received, newest first", [
+    ["Time", (m) => fmtTime(m.created_at)],
+    ["Direction", (m) => m.direction === "out" ? "sent to" : "received from"],
+    ["Partner", (m) => m.partner],
+    ["Request", (m) => el("a", { href: "#/exchange/" + encodeURIComponent(m.request_id), class: "request-link" }, m.request_id)],
+    ["Type", (m) => m.type + (m.search_type ? ` (${m.search_type})` : "")],
+    ["Purpose", (m) => m.purpose || ""],
+    ["Officer", (m) => m.officer || ""],
+    ["Status", (m) => m.status],
+    ["Result", (m) => [m.result || "", m.code ? [" ", el("code", {}, m.code)] : null]],
+    ["Attempts", (m) => String(m.attempts)],
+  ], ms || [], { id: "exchange-requests" });
+}
+
+// resultLine is the answer to a request in a sentence, with a badge:
+// queued, failed, refused by the protocol, and the search's or the
+// disclosure request's result. id names the badge, whose data-status is the
+// result's code.
+function resultLine(o, id) {
+  const st = (cls, code, ...text) => el("p", { class: "result-line" },
+    el("span", { class: "badge " + cls, id, "data-status": code }, String(code).replace("_", " ")), " ", ...text);
+  if (o.status === "queued") return st("bad", "queued", "The partner could not be reached; the outbox keeps retrying. ", o.last_error ? "Last error: " + o.last_error : "");
+  if (o.status === "failed") return st("bad", "failed", o.last_error || "Delivery failed.");
+  if (o.refusal) return st("bad", "refused", "Refused by the partner's exchange: ", el("code", { class: "code" }, o.refusal.code), " ", o.refusal.message || "");
+  if (o.search) {
+    const r = o.search;
+    if (r.result === "hit") return st("ok", "hit", `${(r.candidates || []).length} candidate(s) at the partner.`);
+    if (r.result === "no_hit") return st("ok", "no_hit", "The partner holds no one matching the probe under this agreement and purpose.");
+    return st("bad", "refused", "Refused under the agreement: ", el("code", { class: "code" }, r.code || "no code"));
+  }
+  if (o.disclosure) {
+    const d = o.disclosure;
+    if (d.result === "disclosed") return st("ok", "disclosed", `${Object.keys(d.fields || {}).length} field(s) disclosed${d.retain_until ? ", to be kept until " + d.retain_until : ""}.`);
+    if (d.result === "unknown_reference") return st("bad", "unknown_reference", "The partner answers that it holds nothing it may disclose under this reference.");
+    return st("bad", "refused", "Refused under the agreement: ", el("code", { class: "code" }, d.code || "no code"));
+  }
+  return st("ok", o.status, "");
+}
+
+// fieldsList renders disclosed fields exactly as the partner returned them.
+function fieldsList(fields, id) {
+  return el("dl", { class: "facts disclosed", id }, Object.entries(fields || {}).sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)]));
+}
+
+// outcomeSection shows a request's outcome and, for a search with a hit,
+// each candidate with what the role may do: an examiner confirms it (the
+// signed decision a disclosure request carries), and officers and examiners
+// ask for its data once confirmed as the same person.
+async function outcomeSection(o) {
+  const s = session();
+  const cands = (o.search && o.search.result === "hit" && o.search.candidates) || [];
+  const sec = el("section", { class: "card", id: "partner-result", "aria-label": "Partner's answer" },
+    el("h2", {}, "Answer from ", o.partner, " to request ", el("a", { href: "#/exchange/" + encodeURIComponent(o.request_id) }, el("code", {}, o.request_id))),
+    resultLine(o, "partner-status"),
+    o.disclosure && o.disclosure.result === "disclosed" ? fieldsList(o.disclosure.fields, "disclosed-fields") : null);
+  for (const [i, c] of cands.entries()) sec.append(await candidateCard(o, c, i, s.role));
+  return sec;
+}
+
+async function candidateCard(o, c, i, role) {
+  const n = i + 1;
+  const box = el("section", { class: "partner-candidate", id: `pc-${n}`, "aria-label": `Partner candidate ${n}` },
+    el("h3", {}, `Candidate ${n}: `, el("code", { class: "reference" }, c.reference)),
+    el("p", {}, "Score band: ", el("strong", { class: "band" }, c.band),
+      `. Reference templates returned for finger${(c.fingers || []).length === 1 ? "" : "s"} `,
+      (c.fingers || []).map((f) => f.position).join(", ") || "none", "."));
+  // confirmed shows the examiner's confirmation, out the data asked for or
+  // already held.
+  const confirmed = el("div", { "aria-live": "polite" });
+  const out = el("div", { "aria-live": "polite", class: "candidate-out" });
+  // Data already received under this reference (while it may be kept).
+  if (searchRoles.includes(role)) {
+    try {
+      const r = await call("GET", `/v1/exchange/received?partner=${encodeURIComponent(o.partner)}&reference=${encodeURIComponent(c.reference)}`);
+      out.append(el("p", { class: "ok" }, "Data received from the partner under this reference:"), fieldsList(r.fields, `received-${n}`));
+    } catch (err) {
+      if (!(err instanceof APIError && err.status === 404)) out.append(errorBox(err));
+    }
+  }
+  const actions = el("div", { class: "actions" });
+  if (confirmRoles.includes(role)) {
+    const outcome = el("select", { name: "outcome", id: `pc-${n}-outcome` }, ["same", "different", "inconclusive"].map((x) => el("option", { value: x }, x)));
+    const reason = el("select", { name: "reason_code", id: `pc-${n}-reason` });
+    const setReasons = () => reason.replaceChildren(...reasons[outcome.value].map((r) => el("option", { value: r }, r)));
+    setReasons();
+    outcome.addEventListener("change", setReasons);
+    const form = el("form", { class: "confirm", id: `pc-${n}-confirm` },
+      el("div", { class: "grid" }, field("Your decision", outcome), field("Reason code", reason)),
+      el("button", { type: "submit", class: "secondary" }, "Record confirmation"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try {
+        const r = await call("POST", `/v1/exchange/searches/${encodeURIComponent(o.request_id)}/confirmations`,
+          { reference: c.reference, outcome: outcome.value, reason_code: reason.value });
+        confirmed.replaceChildren(el("p", { class: r.outcome === "same" ? "ok" : "note", id: `pc-${n}-confirmed` },
+          `Confirmed ${r.outcome} (${r.reason_code}) by examiner ${r.examiner} at ${fmtTime(r.decided_at)}; 1:1 score of the probe against the returned templates ${score(r.score)}.`,
+          r.outcome === "same" ? " The partner's data may now be asked for." : " Only a confirmation as the same person allows a disclosure request."));
+      } catch (err) {
+        confirmed.replaceChildren(errorBox(err));
+      }
+    });
+    box.append(form, confirmed);
+  }
+  if (searchRoles.includes(role)) {
+    const ask = el("button", { type: "button", id: `pc-${n}-disclose` }, "Request disclosure (step 2)");
+    ask.addEventListener("click", async () => {
+      out.replaceChildren(el("p", {}, "Asking the partner…"));
+      try {
+        const r = await call("POST", `/v1/exchange/searches/${encodeURIComponent(o.request_id)}/disclosures`, { reference: c.reference });
+        out.replaceChildren(resultLine(r, `pc-${n}-status`),
+          r.disclosure && r.disclosure.result === "disclosed" ? fieldsList(r.disclosure.fields, `disclosed-${n}`) : null,
+          el("p", { class: "note" }, "Disclosure request ", el("a", { href: "#/exchange/" + encodeURIComponent(r.request_id) }, r.request_id), "; only the fields the agreement allows for this purpose and the person's category are returned."));
+      } catch (err) {
+        out.replaceChildren(errorBox(err));
+      }
+    });
+    actions.append(ask);
+    if (!confirmRoles.includes(role)) {
+      box.append(el("p", { class: "note" }, "An examiner must confirm this candidate as the same person before its data can be asked for."));
+    }
+  }
+  box.append(actions, out);
+  return box;
+}
+
+// exchangePage shows one request: its messages (sent and received with
+// that id) and, for a request this node sent, the partner's answer.
+async function exchangePage(id) {
+  let v;
+  try {
+    v = await call("GET", "/v1/exchange/messages/" + encodeURIComponent(id));
+  } catch (err) {
+    if (isNoExchange(err)) return noExchange("Partner request", err);
+    throw err;
+  }
+  const ms = v.messages || [];
+  setMain("Partner request " + id,
+    v.outcome ? await outcomeSection(v.outcome) : null,
+    table("Messages with this request id", [
+      ["Direction", (m) => m.direction === "out" ? "sent to" : "received from"], ["Partner", (m) => m.partner],
+      ["Type", (m) => m.type + (m.search_type ? ` (${m.search_type})` : "")], ["Purpose", (m) => m.purpose || ""],
+      ["Officer", (m) => m.officer || ""], ["Status", (m) => m.status], ["Result", (m) => [m.result || "", m.code ? [" ", el("code", {}, m.code)] : null]],
+      ["Attempts", (m) => String(m.attempts)], ["Created", (m) => fmtTime(m.created_at)], ["Updated", (m) => fmtTime(m.updated_at)],
+      ["Request hash", (m) => el("code", { class: "detail" }, m.request_hash)],
+    ], ms, { id: "request-messages" }),
+    ms.some((m) => m.last_error) ? el("p", { class: "error" }, "Last delivery error: ", ms.find((m) => m.last_error).last_error) : null,
+    el("p", {}, el("a", { href: "#/partners" }, "Back to partner search")));
+}
+
 // --- admin ---------------------------------------------------------------
 
 // usersPage lists the node's users and adds one; the new token is shown
@@ -327,14 +606,30 @@ async function usersPage() {
 async function tasksPage(state) {
   state = state || "open";
   const l = await call("GET", "/v1/tasks?state=" + encodeURIComponent(state));
-  const tabs = el("nav", { class: "tabs", "aria-label": "Task state" }, ["open", "claimed", "decided"].map((s) =>
+  const tabs = el("nav", { class: "tabs", "aria-label": "Task state" }, ["open", "claimed", "review", "decided"].map((s) =>
     el("a", { href: "#/tasks/" + s, "aria-current": s === state ? "page" : null }, s)));
   setMain("Adjudication queue", tabs, table(`${l.length} ${state} task(s)`, [
     ["Task", (t) => el("a", { href: "#/task/" + encodeURIComponent(t.id), class: "task-link" }, t.id)],
     ["Kind", (t) => t.kind], ["Created", (t) => fmtTime(t.created_at)], ["Candidates", (t) => String((t.candidates || []).length)],
     ["Best score", (t) => t.candidates && t.candidates[0] ? score(t.candidates[0].score) : ""],
+    ["Examiners", (t) => reviewCount(t)],
     ["Claimed by", (t) => t.claimed_by || ""], ["Decision", (t) => t.decision ? `${t.decision.outcome} (${t.decision.reason_code})` : ""],
-  ], l, { id: "task-list" }));
+  ], l, { id: "task-list" }),
+    state === "review" ? el("p", { class: "note" }, "Tasks in review were decided by fewer examiners than the second-examiner rule requires (a minor, or a face-only match); a different examiner decides them again.") : null);
+}
+
+// reviewCount is "decided by k of n examiners" for tasks needing more than
+// one, with the rule's reasons.
+function reviewCount(t) {
+  const n = t.reviews_required || 1;
+  if (n < 2) return "1";
+  const k = (t.reviews || []).length;
+  return `${k} of ${n} (${(t.review_reasons || []).map(reviewReason).join(", ") || "second-examiner rule"})`;
+}
+
+// reviewReason explains a review reason code.
+function reviewReason(r) {
+  return { minor: "minor", face_only: "face-only match" }[r] || r;
 }
 
 const reasons = {
@@ -348,18 +643,31 @@ async function taskPage(id) {
   const v = await call("GET", "/v1/console/tasks/" + encodeURIComponent(id));
   const t = v.task;
   const decided = t.state === "decided";
+  const reviews = t.reviews || [];
+  const required = t.reviews_required || 1;
+  // An examiner whose review is recorded cannot be the task's second examiner.
+  const reviewedByMe = reviews.some((r) => r.examiner === s.user);
   const probeByPos = new Map(v.probe.map((f) => [f.position, f]));
-  const cands = await Promise.all(v.candidates.map(async (c) => el("section", { class: "card candidate", "aria-label": `Candidate ${c.rank}` },
-    el("h2", {}, `Candidate ${c.rank}: `, el("a", { href: "#/persons/" + encodeURIComponent(c.person_id) }, c.person_id), ` — fused score ${score(c.score)}`),
-    c.fingers.length === 0 ? el("p", {}, "No finger of this candidate at the probe's positions.") : null,
-    await Promise.all(c.fingers.map(async (f) => {
-      const p = probeByPos.get(f.position);
-      return el("figure", { class: "finger" },
-        await comparison(p, f.candidate, f.pairs || []),
-        el("figcaption", {}, `Finger ${f.position} (${positions[f.position - 1] ? positions[f.position - 1][1] : "unknown"}): score ${score(f.score)}, `,
-          `${(f.pairs || []).length} paired minutiae of ${p.minutiae.length} (probe) and ${f.candidate.minutiae.length} (candidate); `,
-          `probe quality ${p.quality}, candidate quality ${f.candidate.quality}.`));
-    })))));
+  // The task's candidate list carries per-sample scores and, for searches
+  // with a face, the fusion breakdown; the console view adds the minutiae.
+  const scored = new Map((t.candidates || []).map((c) => [c.person_id, c]));
+  const cands = await Promise.all(v.candidates.map(async (c) => {
+    const tc = scored.get(c.person_id) || {};
+    const faces = (tc.scores || []).filter((x) => x.modality === "face");
+    return el("section", { class: "card candidate", "aria-label": `Candidate ${c.rank}` },
+      el("h2", {}, `Candidate ${c.rank}: `, el("a", { href: "#/persons/" + encodeURIComponent(c.person_id) }, c.person_id),
+        ` — ${tc.fusion ? "fused evidence" : "fused score"} ${score(c.score)}`),
+      tc.fusion ? fusionFacts(tc.fusion, faces[0]) : null,
+      c.fingers.length === 0 ? el("p", {}, "No finger of this candidate at the probe's positions.") : null,
+      await Promise.all(c.fingers.map(async (f) => {
+        const p = probeByPos.get(f.position);
+        return el("figure", { class: "finger" },
+          await comparison(p, f.candidate, f.pairs || []),
+          el("figcaption", {}, `Finger ${f.position} (${positions[f.position - 1] ? positions[f.position - 1][1] : "unknown"}): score ${score(f.score)}, `,
+            `${(f.pairs || []).length} paired minutiae of ${p.minutiae.length} (probe) and ${f.candidate.minutiae.length} (candidate); `,
+            `probe quality ${p.quality}, candidate quality ${f.candidate.quality}.`));
+      })));
+  }));
 
   const outcome = el("select", { id: "outcome", name: "outcome" }, ["same", "different", "inconclusive"].map((o) => el("option", { value: o }, o)));
   const cand = el("select", { id: "candidate", name: "candidate" }, t.candidates.map((c) => el("option", { value: c.person_id }, `${c.rank}: ${c.person_id}`)));
@@ -368,6 +676,8 @@ async function taskPage(id) {
   setReasons();
   outcome.addEventListener("change", setReasons);
   const out = el("div", { "aria-live": "assertive" });
+  // Open tasks and tasks waiting for their second examiner can be claimed.
+  const claimable = (t.state === "open" || t.state === "review") && !reviewedByMe;
   const claim = el("button", { type: "button", class: "secondary", id: "claim" }, "Claim (C)");
   claim.addEventListener("click", async () => {
     try {
@@ -378,19 +688,22 @@ async function taskPage(id) {
     }
   });
   const form = el("form", { class: "card decision", id: "decision" },
-    el("h2", {}, "Decision"),
+    el("h2", {}, t.state === "review" ? "Second examiner's decision" : "Decision"),
     el("p", { class: "note", id: "keys" }, "Keys: ", el("kbd", {}, "S"), " same as candidate 1, ", el("kbd", {}, "D"), " different, ",
       el("kbd", {}, "I"), " inconclusive, ", el("kbd", {}, "C"), " claim, ", el("kbd", {}, "Ctrl"), "+", el("kbd", {}, "Enter"), " records the decision."),
+    required > 1 ? el("p", { class: "note" }, t.state === "review"
+      ? "Decide independently: the decision takes effect if it agrees with the first examiner's; if not, the identities are kept apart (inconclusive, examiners-disagree)."
+      : `This task needs ${required} different examiners; your decision is recorded as the first review and takes effect only when a second examiner agrees.`) : null,
     field("Outcome", outcome), field("Candidate (for same)", cand), field("Reason code", reason),
-    el("div", { class: "actions" }, t.state === "open" ? claim : null, el("button", { type: "submit", id: "decide" }, "Record decision")), out);
+    el("div", { class: "actions" }, claimable ? claim : null, el("button", { type: "submit", id: "decide" }, "Record decision")), out);
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
       const d = { outcome: outcome.value, reason_code: reason.value };
       if (outcome.value === "same") d.candidate = cand.value;
-      const r = await call("POST", `/v1/tasks/${encodeURIComponent(t.id)}/decision`, d);
-      out.replaceChildren(el("p", { class: "ok", id: "decided" }, `Decided: ${r.decision.outcome} (${r.decision.reason_code}) by ${r.decision.examiner}.`));
-      form.querySelector("#decide").disabled = true;
+      await call("POST", `/v1/tasks/${encodeURIComponent(t.id)}/decision`, d);
+      // Show the task as it now is: decided, or waiting for its second examiner.
+      await taskPage(id);
     } catch (err) {
       out.replaceChildren(errorBox(err));
     }
@@ -405,17 +718,57 @@ async function taskPage(id) {
     if (k === "s") choose("same");
     else if (k === "d") choose("different");
     else if (k === "i") choose("inconclusive");
-    else if (k === "c" && t.state === "open") claim.click();
+    else if (k === "c" && claimable) claim.click();
   };
-  document.addEventListener("keydown", keys);
+  const showForm = !decided && !reviewedByMe;
+  if (showForm) document.addEventListener("keydown", keys);
 
   const facts = el("dl", { class: "facts" }, [
     ["Task", t.id], ["Kind", t.kind], ["State", t.state], ["Probe identity", t.person_id], ["Encounter", t.encounter_id],
-    ["Created", fmtTime(t.created_at)], ["Claimed by", t.claimed_by || "—"], ["Signed in as", `${s.user} (${s.role})`],
+    ["Created", fmtTime(t.created_at)], ["Claimed by", t.claimed_by || "—"],
+    ["Examiners required", required > 1 ? `${required} (second-examiner rule: ${(t.review_reasons || []).map(reviewReason).join(", ") || "configured"})` : "1"],
+    ["Signed in as", `${s.user} (${s.role})`],
   ].map(([k, val]) => [el("dt", {}, k), el("dd", {}, val)]));
   const decision = t.decision ? el("p", { class: "ok", id: "decided" },
     `Decided: ${t.decision.outcome}${t.decision.candidate ? " " + t.decision.candidate : ""} (${t.decision.reason_code}) by ${t.decision.examiner} at ${fmtTime(t.decision.decided_at)}.`) : null;
-  setMain("Task " + t.id, el("div", { class: "task-head" }, el("section", { class: "card" }, facts, decision), decided ? null : form), cands);
+  setMain("Task " + t.id, el("div", { class: "task-head" },
+    el("section", { class: "card" }, facts, decision, reviewSection(t, reviewedByMe)),
+    showForm ? form : null), cands);
+}
+
+// reviewSection shows a task's second-examiner state: how many examiners
+// decided of how many required, why, and each examiner's decision. Nothing
+// for tasks one examiner decides.
+function reviewSection(t, reviewedByMe) {
+  const required = t.reviews_required || 1;
+  const rs = t.reviews || [];
+  if (required < 2 && rs.length === 0) return null;
+  let status;
+  if (t.state === "decided") status = el("p", {}, `Decided by ${rs.length} of ${required} examiners.`);
+  else if (reviewedByMe) status = el("p", { class: "note", id: "review-wait" }, "You have reviewed this task; a different examiner must decide it.");
+  else if (rs.length > 0) status = el("p", { class: "error" }, `Waiting for a second examiner: ${rs.length} of ${required} decisions recorded.`);
+  else status = el("p", {}, `Needs decisions by ${required} different examiners.`);
+  return el("section", { id: "review", "aria-label": "Second-examiner review" },
+    el("h2", {}, "Second-examiner review"),
+    el("p", { id: "review-state" }, el("span", { class: "badge " + (t.state === "decided" ? "ok" : "bad") }, t.state === "decided" ? "complete" : `${rs.length} of ${required}`),
+      " Reasons: ", (t.review_reasons || []).map(reviewReason).join(", ") || "—"),
+    status,
+    table("Examiners' decisions", [
+      ["Examiner", (r) => r.examiner], ["Outcome", (r) => r.outcome], ["Candidate", (r) => r.candidate || ""],
+      ["Reason code", (r) => r.reason_code], ["Decided", (r) => fmtTime(r.decided_at)],
+    ], rs, { id: "reviews" }));
+}
+
+// fusionFacts shows how a candidate's fused evidence is made up (searches
+// with a face): fingers and face, each with its evidence.
+function fusionFacts(f, face) {
+  return el("dl", { class: "facts fusion" }, [
+    ["Fingers compared", String(f.fingers)], ["Finger evidence", (f.finger_evidence || 0).toFixed(2)],
+    ["Face compared", f.face ? "yes" : "no"],
+    f.face ? ["Face score (cosine)", `${score(f.face_score)}${face ? ` (rank ${face.rank})` : ""}`] : null,
+    f.face ? ["Face evidence", (f.face_evidence || 0).toFixed(2)] : null,
+    ["Face-only match", f.face_only ? "yes — the fingers alone do not reach the threshold; a second examiner is required" : "no"],
+  ].filter(Boolean).map(([k, val]) => [el("dt", {}, k), el("dd", {}, val)]));
 }
 
 // --- auditor -------------------------------------------------------------
