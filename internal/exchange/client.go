@@ -130,7 +130,7 @@ func (x *Exchange) send(ctx context.Context, a node.Actor, partner, typ, purpose
 	if err != nil {
 		return nil, fmt.Errorf("exchange: queueing %s: %w", typ, err)
 	}
-	x.deliver(ctx, m.RequestID, partner)
+	x.deliver(ctx, m.RequestID, partner, true)
 	return x.Outcome(ctx, m.RequestID)
 }
 
@@ -181,11 +181,44 @@ func backoff(n int) time.Duration {
 // id, which the partner answers from its record instead of processing it
 // twice), posts it and records the verified answer with its audit entry.
 // Delivery errors leave the request queued with a later next attempt.
-func (x *Exchange) deliver(ctx context.Context, requestID, partner string) {
+//
+// One process makes one attempt of a request at a time: a request already
+// being delivered (the outbox loop finding the request that Search has just
+// queued and is sending) is not posted again; with wait, deliver returns
+// when that attempt ends, otherwise at once. Without this, every tick of Run
+// posted the search in flight a second time, which the partner answered from
+// its record only after waiting for the first one's write lock.
+func (x *Exchange) deliver(ctx context.Context, requestID, partner string, wait bool) {
+	key := partner + "\x00" + requestID
+	x.mu.Lock()
+	if done, ok := x.inflight[key]; ok {
+		x.mu.Unlock()
+		if wait {
+			select {
+			case <-done:
+			case <-ctx.Done():
+			}
+		}
+		return
+	}
+	done := make(chan struct{})
+	x.inflight[key] = done
+	x.mu.Unlock()
+	defer func() {
+		x.mu.Lock()
+		delete(x.inflight, key)
+		x.mu.Unlock()
+		close(done)
+	}()
+	x.attempt(ctx, requestID, partner)
+}
+
+// attempt is one delivery attempt of deliver.
+func (x *Exchange) attempt(ctx context.Context, requestID, partner string) {
 	var mb []byte
 	var attempts int
-	var status string
-	if err := x.db.QueryRowContext(ctx, `SELECT message, attempts, status FROM exchange_messages WHERE direction = 'out' AND partner = ? AND request_id = ?`, partner, requestID).Scan(&mb, &attempts, &status); err != nil || status != StatusQueued {
+	var status, officer string
+	if err := x.db.QueryRowContext(ctx, `SELECT message, attempts, status, officer FROM exchange_messages WHERE direction = 'out' AND partner = ? AND request_id = ?`, partner, requestID).Scan(&mb, &attempts, &status, &officer); err != nil || status != StatusQueued {
 		return
 	}
 	var m Message
@@ -362,7 +395,7 @@ func (x *Exchange) RetryDue(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		x.deliver(ctx, d.id, d.partner)
+		x.deliver(ctx, d.id, d.partner, false)
 	}
 	return nil
 }

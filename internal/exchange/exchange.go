@@ -61,6 +61,9 @@ type Exchange struct {
 	mu      sync.Mutex
 	clients map[string]*http.Client
 	wake    chan struct{}
+	// inflight holds the outbox requests being delivered by this process,
+	// each with a channel closed when its attempt ends (see deliver).
+	inflight map[string]chan struct{}
 }
 
 // ErrNoAgreement reports a partner this node shares no agreement with.
@@ -111,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*Exchange, error) {
 			return nil, fmt.Errorf("exchange: agreement %s does not list this node's signing key", a.ID)
 		}
 	}
-	x := &Exchange{cfg: cfg, self: self, db: cfg.Node.Store().DB(), log: cfg.Logger, clients: map[string]*http.Client{}, wake: make(chan struct{}, 1)}
+	x := &Exchange{cfg: cfg, self: self, db: cfg.Node.Store().DB(), log: cfg.Logger, clients: map[string]*http.Client{}, wake: make(chan struct{}, 1), inflight: map[string]chan struct{}{}}
 	if _, err := x.db.ExecContext(ctx, schema); err != nil {
 		return nil, fmt.Errorf("exchange: creating tables: %w", err)
 	}

@@ -145,6 +145,9 @@ func (x *Exchange) handleMessage(w http.ResponseWriter, r *http.Request) {
 		}
 		pre = &prepared{body: body, detail: detail}
 	}
+	if m.Type == TypeSearch {
+		pre = &prepared{search: x.prepareSearch(ctx, ag, m, raw, now)}
+	}
 	resp, err := x.process(ctx, ag, m, raw, now, pre)
 	if err != nil {
 		var rf *refusal
@@ -221,6 +224,87 @@ func (x *Exchange) sign(m *Message) ([]byte, error) { return Sign(m, x.cfg.Ident
 type prepared struct {
 	body   any
 	detail json.RawMessage
+	search *searchRun // a search's gallery candidates (nil: search in the transaction)
+}
+
+// searchRun is a gallery search run before the transaction that answers it.
+type searchRun struct {
+	probe []gallery.Sample
+	th    float64
+	cands []gallery.Candidate
+}
+
+// prepareSearch runs the gallery search of a partner's step-1 search
+// before process opens its write transaction, so that the store's write
+// lock is held for the few milliseconds of the answer's records, not for
+// the search (which serialised concurrent searches and made a retry of a
+// request wait for the lock). It returns nil, and process searches inside
+// its transaction as before, when the search will not run there: a replay
+// or a retry answered from the record, a quota or agreement refusal, a
+// malformed probe. Every check stays in the transaction and is decided
+// there; a person erased meanwhile is left out of the answer there.
+func (x *Exchange) prepareSearch(ctx context.Context, ag *agreement.Agreement, m *Message, raw []byte, now time.Time) *searchRun {
+	var sb SearchBody
+	if json.Unmarshal(m.Body, &sb) != nil {
+		return nil
+	}
+	var n int
+	if err := x.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM exchange_seen WHERE signature_hash = ?) + (SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND partner = ? AND request_id = ?)`,
+		Hash(raw), m.From, m.RequestID).Scan(&n); err != nil || n > 0 {
+		return nil
+	}
+	d, _, err := x.checkSearch(ctx, x.db, ag, m, &sb, now)
+	if err != nil || !d.Allowed {
+		return nil
+	}
+	probe, err := searchProbe(&sb)
+	if err != nil {
+		return nil
+	}
+	th := x.cfg.Node.Threshold(len(probe))
+	cands, err := x.cfg.Node.Gallery().Identify(ctx, probe, gallery.Options{MaxCandidates: 4 * d.MaxCandidates, Threshold: th})
+	if err != nil {
+		return nil
+	}
+	return &searchRun{probe: probe, th: th, cands: cands}
+}
+
+// checkSearch applies the agreement's search rules and the daily quota
+// (searches answered today) to a search.
+func (x *Exchange) checkSearch(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, ag *agreement.Agreement, m *Message, sb *SearchBody, now time.Time) (agreement.Decision, int, error) {
+	req := agreement.SearchRequest{From: m.From, To: x.self, Purpose: m.Purpose, LegalBasis: m.LegalBasis, Officer: m.Officer, SearchType: sb.SearchType, Time: now}
+	var used int
+	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND partner = ? AND type = 'search' AND search_type = ? AND day = ? AND status = 'answered'`,
+		m.From, sb.SearchType, day(now)).Scan(&used); err != nil {
+		return agreement.Decision{}, 0, err
+	}
+	return ag.CheckSearch(req, used), used, nil
+}
+
+// searchProbe decodes a search's finger templates, refusing a malformed
+// probe.
+func searchProbe(sb *SearchBody) ([]gallery.Sample, error) {
+	if len(sb.Fingers) == 0 || len(sb.Fingers) > 10 {
+		return nil, refuse(http.StatusBadRequest, CodeMalformed, "search has %d finger templates, want 1..10", len(sb.Fingers))
+	}
+	probe := make([]gallery.Sample, 0, len(sb.Fingers))
+	for i, f := range sb.Fingers {
+		if f.Position < 0 || f.Position > 10 {
+			return nil, refuse(http.StatusBadRequest, CodeMalformed, "finger %d: position %d out of range 0..10", i, f.Position)
+		}
+		rec, err := fingerprint.DecodeISO(f.ISO)
+		if err != nil {
+			return nil, refuse(http.StatusBadRequest, CodeMalformed, "finger %d: %v", i, err)
+		}
+		t, err := rec.Template(0)
+		if err != nil {
+			return nil, refuse(http.StatusBadRequest, CodeMalformed, "finger %d: %v", i, err)
+		}
+		probe = append(probe, gallery.Sample{Position: f.Position, Template: t})
+	}
+	return probe, nil
 }
 
 func (x *Exchange) process(ctx context.Context, ag *agreement.Agreement, m *Message, raw []byte, now time.Time, pre *prepared) ([]byte, error) {
@@ -270,7 +354,11 @@ func (x *Exchange) process(ctx context.Context, ag *agreement.Agreement, m *Mess
 				return refuse(http.StatusBadRequest, CodeMalformed, "search body: %v", err)
 			}
 			searchType = sb.SearchType
-			res, objs, detail, err := x.answerSearch(ctx, tx, ag, m, &sb, now)
+			var run *searchRun
+			if pre != nil {
+				run = pre.search
+			}
+			res, objs, detail, err := x.answerSearch(ctx, tx, ag, m, &sb, now, run)
 			if err != nil {
 				return err
 			}
@@ -332,47 +420,36 @@ func (x *Exchange) process(ctx context.Context, ag *agreement.Agreement, m *Mess
 }
 
 // answerSearch runs a step-1 search for a partner: the agreement's checks,
-// the daily quota, the gallery search, and the per-candidate filter with the
+// the daily quota, the gallery search (or run, the one prepareSearch made
+// before the transaction), and the per-candidate filter with the
 // protection-status guard. Refusals by the agreement are answers (result
 // "refused" with the code), not protocol errors.
-func (x *Exchange) answerSearch(ctx context.Context, tx *store.Tx, ag *agreement.Agreement, m *Message, sb *SearchBody, now time.Time) (*SearchResultBody, []string, json.RawMessage, error) {
+func (x *Exchange) answerSearch(ctx context.Context, tx *store.Tx, ag *agreement.Agreement, m *Message, sb *SearchBody, now time.Time, run *searchRun) (*SearchResultBody, []string, json.RawMessage, error) {
 	req := agreement.SearchRequest{From: m.From, To: x.self, Purpose: m.Purpose, LegalBasis: m.LegalBasis, Officer: m.Officer, SearchType: sb.SearchType, Time: now}
-	var used int
-	if err := tx.SQL().QueryRowContext(ctx, `SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND partner = ? AND type = 'search' AND search_type = ? AND day = ? AND status = 'answered'`,
-		m.From, sb.SearchType, day(now)).Scan(&used); err != nil {
+	d, used, err := x.checkSearch(ctx, tx.SQL(), ag, m, sb, now)
+	if err != nil {
 		return nil, nil, nil, err
 	}
-	d := ag.CheckSearch(req, used)
 	if !d.Allowed {
 		detail, _ := json.Marshal(map[string]any{"request_id": m.RequestID, "search_type": sb.SearchType, "refused": d.Code, "rule": d.Rule, "reason": d.Reason, "quota_used": used})
 		return &SearchResultBody{Result: ResultRefused, Code: d.Code}, nil, detail, nil
 	}
-	if len(sb.Fingers) == 0 || len(sb.Fingers) > 10 {
-		return nil, nil, nil, refuse(http.StatusBadRequest, CodeMalformed, "search has %d finger templates, want 1..10", len(sb.Fingers))
-	}
-	probe := make([]gallery.Sample, 0, len(sb.Fingers))
-	for i, f := range sb.Fingers {
-		if f.Position < 0 || f.Position > 10 {
-			return nil, nil, nil, refuse(http.StatusBadRequest, CodeMalformed, "finger %d: position %d out of range 0..10", i, f.Position)
-		}
-		rec, err := fingerprint.DecodeISO(f.ISO)
-		if err != nil {
-			return nil, nil, nil, refuse(http.StatusBadRequest, CodeMalformed, "finger %d: %v", i, err)
-		}
-		t, err := rec.Template(0)
-		if err != nil {
-			return nil, nil, nil, refuse(http.StatusBadRequest, CodeMalformed, "finger %d: %v", i, err)
-		}
-		probe = append(probe, gallery.Sample{Position: f.Position, Template: t})
-	}
 	n := x.cfg.Node
-	th := n.Threshold(len(probe))
-	// Search for more than the cap so that candidates the guard or the rules
-	// leave out do not shorten the answer.
-	cands, err := n.Gallery().Identify(ctx, probe, gallery.Options{MaxCandidates: 4 * d.MaxCandidates, Threshold: th})
-	if err != nil {
-		return nil, nil, nil, err
+	if run == nil {
+		probe, err := searchProbe(sb)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		th := n.Threshold(len(probe))
+		// Search for more than the cap so that candidates the guard or
+		// the rules leave out do not shorten the answer.
+		cands, err := n.Gallery().Identify(ctx, probe, gallery.Options{MaxCandidates: 4 * d.MaxCandidates, Threshold: th})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		run = &searchRun{probe: probe, th: th, cands: cands}
 	}
+	probe, th, cands := run.probe, run.th, run.cands
 	res := &SearchResultBody{Result: ResultNoHit}
 	var objs []string
 	withheld := map[string]int{}
@@ -381,6 +458,9 @@ func (x *Exchange) answerSearch(ctx context.Context, tx *store.Tx, ag *agreement
 			break
 		}
 		p, err := tx.Person(ctx, c.PersonID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // erased since the search
+		}
 		if err != nil {
 			return nil, nil, nil, err
 		}
