@@ -226,6 +226,11 @@ func (x *Exchange) attempt(ctx context.Context, requestID, partner string) {
 		x.fail(ctx, requestID, partner, nil, attempts, fmt.Errorf("stored message: %w", err), true)
 		return
 	}
+	if m.From == "" {
+		// Queued without the Exchange (ErasePerson): this node and the
+		// officer's pseudonym, the same at every attempt.
+		m.From, m.Officer = x.self, x.officerID(officer)
+	}
 	ag, _, err := x.agreementWith(partner)
 	if err != nil {
 		x.fail(ctx, requestID, partner, nil, attempts, err, true)
@@ -299,8 +304,8 @@ func (x *Exchange) attempt(ctx context.Context, requestID, partner string) {
 func (x *Exchange) record(ctx context.Context, m *Message, partner, status, code, result string, resp *Message, signed, raw []byte, attempts int) {
 	now := x.cfg.Now().UTC()
 	err := x.cfg.Node.Store().Update(ctx, func(tx *store.Tx) error {
-		r, err := tx.SQL().ExecContext(ctx, `UPDATE exchange_messages SET status = ?, code = ?, result = ?, response = ?, attempts = ?, updated_at = ?, last_error = '', last_signed = ? WHERE direction = 'out' AND partner = ? AND request_id = ? AND status = 'queued'`,
-			status, code, result, raw, attempts, ts(now), signed, partner, m.RequestID)
+		r, err := tx.SQL().ExecContext(ctx, `UPDATE exchange_messages SET status = ?, code = ?, result = ?, response = ?, attempts = ?, updated_at = ?, last_error = '', last_signed = ?, request_hash = ? WHERE direction = 'out' AND partner = ? AND request_id = ? AND status = 'queued'`,
+			status, code, result, raw, attempts, ts(now), signed, requestHash(m), partner, m.RequestID)
 		if err != nil {
 			return err
 		}

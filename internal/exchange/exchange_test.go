@@ -22,6 +22,7 @@ import (
 	"github.com/bixproject/bix/internal/exchange"
 	"github.com/bixproject/bix/internal/gallery"
 	"github.com/bixproject/bix/internal/node"
+	"github.com/bixproject/bix/internal/store"
 	"github.com/bixproject/bix/synth"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -407,4 +408,115 @@ func TestWitnessing(t *testing.T) {
 	if err != nil || len(alerts) == 0 {
 		t.Fatalf("no alert raised at A (%v)", err)
 	}
+}
+
+// TestErasureNoticeSurvivesCrash erases a person whose reference A holds
+// data under, in B's store, and "crashes" B after the erasure commits and
+// before any notification reaches A (B's running exchange cannot reach A,
+// and NotifyReferences is never called). The notification is in the
+// outbox of the erasure's transaction; a new Exchange on B's store (the
+// restarted node) delivers it from there, once, and later retries and a
+// late NotifyReferences do not send it again.
+func TestErasureNoticeSurvivesCrash(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a, b := f.pair.A, f.pair.B
+	hit := search(t, a.Exchange, b.Spec.ID, f.held[0])
+	if hit.Search == nil || hit.Search.Result != exchange.ResultHit {
+		t.Fatalf("search: %+v", hit)
+	}
+	ref := hit.Search.Candidates[0].Reference
+	if _, err := a.Exchange.Confirm(ctx, examiner, hit.RequestID, ref, "same", "minutiae-agree"); err != nil {
+		t.Fatal(err)
+	}
+	if d, err := a.Exchange.Disclose(ctx, officer, hit.RequestID, ref); err != nil || d.Disclosure == nil || d.Disclosure.Result != exchange.ResultDisclosed {
+		t.Fatalf("disclosure: %+v %v", d, err)
+	}
+	personID := mustCandidates(t, b, f.held[0])[0].PersonID
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	b.Exchange.SetEndpoint(a.Spec.ID, "https://"+ln.Addr().String())
+
+	// A rolled-back erasure queues nothing.
+	errAbort := errors.New("abort")
+	if err := b.Node.Store().Update(ctx, func(tx *store.Tx) error {
+		if _, err := exchange.ErasePerson(ctx, tx.SQL(), personID, "erased:test"); err != nil {
+			return err
+		}
+		return errAbort
+	}); !errors.Is(err, errAbort) {
+		t.Fatal(err)
+	}
+	if n := outboxNotices(t, b, ""); n != 0 {
+		t.Fatalf("a rolled-back erasure left %d notifications", n)
+	}
+	var refs []exchange.PartnerRef
+	if err := b.Node.Store().Update(ctx, func(tx *store.Tx) error {
+		refs, err = exchange.ErasePerson(ctx, tx.SQL(), personID, "erased:test")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(refs) != 1 || refs[0].Reference != ref || refs[0].Partner != a.Spec.ID {
+		t.Fatalf("erased references %+v, want %s at %s", refs, ref, a.Spec.ID)
+	}
+	if n := outboxNotices(t, b, exchange.StatusQueued); n != 1 {
+		t.Fatalf("after the erasure committed the outbox holds %d queued notifications, want 1", n)
+	}
+	if _, ok, _ := a.Exchange.Received(ctx, b.Spec.ID, ref); !ok {
+		t.Fatal("A lost the data before any notification reached it")
+	}
+
+	// The restart: a new exchange on B's store, the outbox due.
+	ag, err := agreement.Parse(f.pair.Agreement)
+	if err != nil || ag.Verify() != nil {
+		t.Fatal(err)
+	}
+	restarted, err := exchange.New(ctx, exchange.Config{Node: b.Node, Identity: b.Identity, Agreements: []*agreement.Agreement{ag},
+		Endpoints: map[string]string{a.Spec.ID: a.ExchangeURL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Node.Store().DB().Exec(`UPDATE exchange_messages SET next_attempt = '' WHERE status = 'queued'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := restarted.RetryDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := outboxNotices(t, b, exchange.StatusAnswered); n != 1 {
+		t.Fatalf("after the restart %d notifications are answered, want 1", n)
+	}
+	if _, ok, _ := a.Exchange.Received(ctx, b.Spec.ID, ref); ok {
+		t.Error("A still holds the erased person's data")
+	}
+	// Once: another round and a late NotifyReferences return the receipt
+	// given, and A recorded one notification.
+	if err := restarted.RetryDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	outs, err := restarted.NotifyReferences(ctx, node.Actor{User: "retention", Role: node.RoleSystem}, refs, exchange.NotifyErasure, nil)
+	if err != nil || len(outs) != 1 || outs[0].Receipt == nil || !outs[0].Receipt.Applied {
+		t.Fatalf("late NotifyReferences: %+v %v", outs, err)
+	}
+	var got int
+	if err := a.Node.Store().DB().QueryRow(`SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND type = 'notify' AND partner = ?`, b.Spec.ID).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != 1 || outboxNotices(t, b, "") != 1 {
+		t.Errorf("A received %d notifications, B's outbox holds %d; want 1 and 1", got, outboxNotices(t, b, ""))
+	}
+}
+
+// outboxNotices counts p's outgoing notifications with status ("" any).
+func outboxNotices(t *testing.T, p *demo.Party, status string) int {
+	t.Helper()
+	var n int
+	if err := p.Node.Store().DB().QueryRow(`SELECT count(*) FROM exchange_messages WHERE direction = 'out' AND type = 'notify' AND (? = '' OR status = ?)`, status, status).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
