@@ -232,7 +232,10 @@ func (s *Server) exchangeList(w http.ResponseWriter, r *http.Request, a node.Act
 
 // ExchangeMessage is the GET /v1/exchange/messages/{id} response: the
 // messages with that request id (one per direction at most) and, for a
-// request this node sent, its outcome.
+// request this node sent, its outcome. Reading a disclosure with its fields
+// is logged (exchange.ActionDisclosedRead), as is reading
+// GET /v1/exchange/received; the list (GET /v1/exchange/messages) leaves
+// disclosed fields out.
 type ExchangeMessage struct {
 	Messages []*exchange.MessageRecord `json:"messages"`
 	Outcome  *exchange.Outcome         `json:"outcome,omitempty"`
@@ -242,20 +245,11 @@ func (s *Server) exchangeShow(w http.ResponseWriter, r *http.Request, a node.Act
 	if err := allowRoles(a, "read exchange messages", exchangeReaders...); err != nil {
 		return err
 	}
-	id := r.PathValue("id")
-	ms, err := x.Show(r.Context(), id)
+	ms, o, err := x.ShowAs(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	res := ExchangeMessage{Messages: ms}
-	for _, m := range ms {
-		if m.Direction == "out" {
-			if res.Outcome, err = x.Outcome(r.Context(), id); err != nil {
-				return err
-			}
-		}
-	}
-	return writeJSON(w, http.StatusOK, res)
+	return writeJSON(w, http.StatusOK, ExchangeMessage{Messages: ms, Outcome: o})
 }
 
 // ExchangeReceived is the GET /v1/exchange/received response: the fields
@@ -275,7 +269,7 @@ func (s *Server) exchangeReceived(w http.ResponseWriter, r *http.Request, a node
 	if partner == "" || ref == "" {
 		return fmt.Errorf("%w: query parameters partner and reference are required", errBadRequest)
 	}
-	fields, ok, err := x.Received(r.Context(), partner, ref)
+	fields, ok, err := x.ReadReceived(r.Context(), a, partner, ref)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bixproject/bix/internal/api"
+	"github.com/bixproject/bix/internal/audit"
 	"github.com/bixproject/bix/internal/demo"
 	"github.com/bixproject/bix/internal/exchange"
 	"github.com/bixproject/bix/internal/node"
@@ -167,12 +168,77 @@ func TestExchangeRoutes(t *testing.T) {
 	if got := disc.Disclosure.Fields["name"]; got != want {
 		t.Errorf("disclosed name %q, want %q", got, want)
 	}
-	rec, err := officer.ExchangeReceived(ctx, partner, ref)
+	reads := func(party *demo.Party) []audit.Entry {
+		t.Helper()
+		l := party.Node.AuditLog()
+		size, err := l.Size(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		es, err := l.Entries(ctx, audit.RoleAuditor, 0, size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []audit.Entry
+		for _, e := range es {
+			if e.Entry.Action == exchange.ActionDisclosedRead {
+				out = append(out, e.Entry)
+			}
+		}
+		return out
+	}
+	if n := len(reads(p.A)); n != 0 {
+		t.Fatalf("%d read entries before anyone read received data", n)
+	}
+	purposeful := as(p.A, "officer")
+	purposeful.Purpose = "case 2026/77"
+	rec, err := purposeful.ExchangeReceived(ctx, partner, ref)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.Fields["name"] != want {
 		t.Errorf("received %+v", rec.Fields)
+	}
+	// The read is logged: who, which reference, the purpose, the field
+	// names and not their values.
+	rs := reads(p.A)
+	if len(rs) != 1 || rs[0].Actor != "officer" || rs[0].Purpose != "case 2026/77" || len(rs[0].Objects) == 0 || rs[0].Objects[0] != ref ||
+		!strings.Contains(string(rs[0].Detail), `"name"`) || strings.Contains(string(rs[0].Detail), want) {
+		t.Fatalf("read entries after reading received data: %+v", rs)
+	}
+	// The list leaves disclosed fields out; showing the disclosure is a
+	// logged read on either side.
+	list, err := officer.ExchangeMessages(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		if strings.Contains(string(m.Response), want) {
+			t.Errorf("message list shows disclosed data: %s %s", m.Type, m.Response)
+		}
+	}
+	if n := len(reads(p.A)); n != 1 {
+		t.Errorf("listing messages logged %d reads", n-1)
+	}
+	shown, err := auditor.ExchangeMessage(ctx, disc.RequestID)
+	if err != nil || shown.Outcome == nil || shown.Outcome.Disclosure == nil || shown.Outcome.Disclosure.Fields["name"] != want {
+		t.Fatalf("show disclosure: %+v %v", shown, err)
+	}
+	if rs := reads(p.A); len(rs) != 2 || rs[1].Actor != "auditor" || rs[1].Objects[0] != ref {
+		t.Errorf("read entries after showing the disclosure: %+v", rs)
+	}
+	if _, err := as(p.B, "supervisor").ExchangeMessage(ctx, disc.RequestID); err != nil {
+		t.Fatal(err)
+	}
+	if rs := reads(p.B); len(rs) != 1 || rs[0].Actor != "supervisor" || rs[0].Objects[0] != ref {
+		t.Errorf("partner's read entries after showing what it disclosed: %+v", rs)
+	}
+	// A show without disclosed data logs nothing.
+	if _, err := auditor.ExchangeMessage(ctx, hit.RequestID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(reads(p.A)); n != 2 {
+		t.Errorf("showing a search logged a read (%d entries)", n)
 	}
 
 	// Both sides list the messages; the auditor reads them.

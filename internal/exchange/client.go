@@ -407,9 +407,13 @@ func (x *Exchange) RetryDue(ctx context.Context) error {
 
 // Outcome returns the state of a request this node sent.
 func (x *Exchange) Outcome(ctx context.Context, requestID string) (*Outcome, error) {
+	return x.outcome(ctx, x.db, requestID)
+}
+
+func (x *Exchange) outcome(ctx context.Context, q querier, requestID string) (*Outcome, error) {
 	var partner, typ, status, lastErr string
 	var resp []byte
-	err := x.db.QueryRowContext(ctx, `SELECT partner, type, status, response, last_error FROM exchange_messages WHERE direction = 'out' AND request_id = ?`, requestID).Scan(&partner, &typ, &status, &resp, &lastErr)
+	err := q.QueryRowContext(ctx, `SELECT partner, type, status, response, last_error FROM exchange_messages WHERE direction = 'out' AND request_id = ?`, requestID).Scan(&partner, &typ, &status, &resp, &lastErr)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("exchange: request %s: %w", requestID, node.ErrNotFound)
 	}
@@ -582,23 +586,12 @@ func (x *Exchange) DiscloseUnconfirmed(ctx context.Context, a node.Actor, partne
 }
 
 // Received returns the fields received from partner under reference that
-// are still held (not erased and not past their retention date).
+// are still held (not erased and not past their retention date). It logs
+// nothing: it is for the node's own checks; users read received data with
+// ReadReceived.
 func (x *Exchange) Received(ctx context.Context, partner, reference string) (map[string]string, bool, error) {
-	var fields, until string
-	var erased bool
-	err := x.db.QueryRowContext(ctx, `SELECT fields, retain_until, erased FROM exchange_received WHERE partner = ? AND reference = ? ORDER BY id DESC LIMIT 1`, partner, reference).Scan(&fields, &until, &erased)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	if erased || until < day(x.cfg.Now()) {
-		return nil, false, nil
-	}
-	var out map[string]string
-	json.Unmarshal([]byte(fields), &out)
-	return out, true, nil
+	out, _, ok, err := x.received(ctx, x.db, partner, reference)
+	return out, ok, err
 }
 
 // NotifyPartners sends a notification (erasure, correction or marking) about

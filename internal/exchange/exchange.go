@@ -326,6 +326,8 @@ func responseBody(signed []byte) (json.RawMessage, bool) {
 }
 
 // List returns the most recent messages, newest first (limit ≤ 0: 100).
+// A disclosure answered with data is listed without its response body: its
+// fields are read with ShowAs or ReadReceived, which log the read.
 func (x *Exchange) List(ctx context.Context, limit int) ([]*MessageRecord, error) {
 	if limit <= 0 {
 		limit = 100
@@ -343,12 +345,18 @@ func (x *Exchange) List(ctx context.Context, limit int) ([]*MessageRecord, error
 		}
 		out = append(out, m)
 	}
+	withoutDisclosedFields(out)
 	return out, rows.Err()
 }
 
 // Show returns the messages with request id (one per direction at most).
+// It logs nothing: users read messages through ShowAs.
 func (x *Exchange) Show(ctx context.Context, requestID string) ([]*MessageRecord, error) {
-	rows, err := x.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM exchange_messages WHERE request_id = ? ORDER BY id`, requestID)
+	return x.show(ctx, x.db, requestID)
+}
+
+func (x *Exchange) show(ctx context.Context, q querier, requestID string) ([]*MessageRecord, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+messageColumns+` FROM exchange_messages WHERE request_id = ? ORDER BY id`, requestID)
 	if err != nil {
 		return nil, fmt.Errorf("exchange: show: %w", err)
 	}
