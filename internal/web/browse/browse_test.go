@@ -15,7 +15,9 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/bixproject/bix/face/models"
 	"github.com/bixproject/bix/internal/node"
+	"github.com/bixproject/bix/internal/shareddata"
 	"github.com/bixproject/bix/synth"
 )
 
@@ -581,5 +583,52 @@ func writePNG(t *testing.T, path string, img image.Image) {
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConsoleFaceTask: on a node with the face engine, a face-only
+// duplicate's task shows the candidate's fusion breakdown (fingers and face
+// evidence, the face score) and that it needs a second examiner because the
+// match rests on the face. It needs the pinned face models (bix models
+// pull; required under CI) and the shared LFW photographs.
+func TestConsoleFaceTask(t *testing.T) {
+	needChromium(t)
+	modelsDir, err := models.Dir(nil)
+	if err == nil {
+		err = models.Check(modelsDir)
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("face models unavailable under CI: %v", err)
+		}
+		t.Skipf("face models not installed (%v); run: go run ./cmd/bix models pull", err)
+	}
+	lfw := shareddata.Require(t, "faces", "lfw-deepfunneled")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	in, err := NewFaceNode(ctx, t.TempDir(), modelsDir, lfw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Stop()
+	bctx, stop, err := NewBrowser(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	d := newDriver(t, bctx)
+	d.do("face task", SignIn(in.URL, in.ExaminerToken), chromedp.Navigate(in.URL+"/#/task/"+in.TaskID), chromedp.WaitVisible(chromedp.CSS(`dl.fusion`)))
+	d.a11y("face task")
+	fusion := strings.Join(strings.Fields(d.text("dl.fusion")), " ")
+	for _, want := range []string{"Fingers compared 0", "Face compared yes", "Face score (cosine) 0.9", "Face evidence", "Face-only match yes"} {
+		if !strings.Contains(fusion, want) {
+			t.Errorf("fusion breakdown lacks %q:\n%s", want, fusion)
+		}
+	}
+	if got := d.text("#review"); !strings.Contains(got, "face-only match") || !strings.Contains(got, "0 of 2") {
+		t.Errorf("review state of a face-only task:\n%s", got)
+	}
+	if got := d.text(".candidate h2"); !strings.Contains(got, "fused evidence") {
+		t.Errorf("candidate heading: %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/bixproject/bix/face"
 	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/internal/accountability"
 
@@ -30,21 +31,23 @@ type ImageNode struct {
 	stop          func()
 }
 
-// NewImageNode starts the node in dir on a loopback port and enrolls two
-// impressions of the same synthetic fingers.
-func NewImageNode(ctx context.Context, dir string) (*ImageNode, error) {
+// startImageNode opens a node keeping images with cfg's face settings in
+// dir, serves its API (no partner exchange) on a loopback port, and adds an
+// officer and an examiner; it returns the node and an API client of the
+// officer.
+func startImageNode(ctx context.Context, dir, id string, face node.FaceConfig) (*ImageNode, *api.Client, error) {
 	kek, err := store.ParseKEK(store.GenerateKeyText())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	n, err := node.Open(ctx, node.Config{DataDir: dir, NodeID: "images-demo", KEK: kek, KeepImages: true}, nil)
+	n, err := node.Open(ctx, node.Config{DataDir: dir, NodeID: id, KEK: kek, KeepImages: true, Face: face}, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		n.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	hs := &http.Server{Handler: api.NewServer(n, nil)}
 	go hs.Serve(ln)
@@ -56,9 +59,18 @@ func NewImageNode(ctx context.Context, dir string) (*ImageNode, error) {
 	}
 	if err != nil {
 		in.Stop()
+		return nil, nil, err
+	}
+	return in, &api.Client{BaseURL: in.URL, Token: off}, nil
+}
+
+// NewImageNode starts the node in dir on a loopback port and enrolls two
+// impressions of the same synthetic fingers.
+func NewImageNode(ctx context.Context, dir string) (*ImageNode, error) {
+	in, oc, err := startImageNode(ctx, dir, "images-demo", node.FaceConfig{Enabled: "false"})
+	if err != nil {
 		return nil, err
 	}
-	oc := &api.Client{BaseURL: in.URL, Token: off}
 	for imp := int64(1); imp <= 2; imp++ {
 		req := &node.EnrollRequest{Encounter: node.EncounterInfo{Location: "Land border", Consent: true, Notice: true}}
 		for _, pos := range Positions {
@@ -80,6 +92,61 @@ func NewImageNode(ctx context.Context, dir string) (*ImageNode, error) {
 		in.Stop()
 		return nil, fmt.Errorf("second impressions of the same fingers made no deduplication task")
 	}
+	return in, nil
+}
+
+// FaceIdentity is the LFW identity NewFaceNode enrolls; photographs 1 and
+// 2 of it score above the face-only threshold with the pinned models (as in
+// package node's TestFaceRealModels).
+const FaceIdentity = "Ariel_Sharon"
+
+// NewFaceNode starts a node with the face engine (the pinned models in
+// modelsDir) that keeps images, enrolls a person with two synthetic
+// fingers and photograph 1 of FaceIdentity from the LFW directory lfwDir,
+// then photograph 2 alone: the deduplication task that makes (TaskID) has a
+// candidate matched on the face only, with its fusion breakdown, and needs
+// two examiners (review reason face_only).
+func NewFaceNode(ctx context.Context, dir, modelsDir, lfwDir string) (*ImageNode, error) {
+	in, oc, err := startImageNode(ctx, dir, "faces-demo", node.FaceConfig{Enabled: "true", ModelsDir: modelsDir})
+	if err != nil {
+		return nil, err
+	}
+	photo := func(i int) ([]byte, error) { return os.ReadFile(face.LFWImage(lfwDir, FaceIdentity, i)) }
+	first, err := photo(1)
+	if err != nil {
+		in.Stop()
+		return nil, err
+	}
+	req := &node.EnrollRequest{Person: node.PersonInfo{BirthDate: "1970-02-26"}, Encounter: node.EncounterInfo{Location: "Land border", Consent: true, Notice: true},
+		Faces: []node.FaceImage{{Image: first}}}
+	for _, pos := range Positions {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, synth.NewFinger(synth.FingerSeed(3000, pos)).Impression(1, synth.ImpressionOptions{Variation: 0.5})); err != nil {
+			in.Stop()
+			return nil, err
+		}
+		req.Fingers = append(req.Fingers, node.FingerImage{Position: pos, PPI: 500, Image: buf.Bytes()})
+	}
+	if _, err := oc.Enroll(ctx, req); err != nil {
+		in.Stop()
+		return nil, err
+	}
+	second, err := photo(2)
+	if err != nil {
+		in.Stop()
+		return nil, err
+	}
+	r, err := oc.Enroll(ctx, &node.EnrollRequest{Person: node.PersonInfo{BirthDate: "1970-02-26"}, Encounter: node.EncounterInfo{Location: "Land border", Consent: true, Notice: true},
+		Faces: []node.FaceImage{{Image: second}}})
+	if err != nil {
+		in.Stop()
+		return nil, err
+	}
+	if r.TaskID == "" {
+		in.Stop()
+		return nil, fmt.Errorf("a second photograph of %s made no deduplication task (status %s)", FaceIdentity, r.Status)
+	}
+	in.TaskID = r.TaskID
 	return in, nil
 }
 

@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/bixproject/bix/face/models"
+	"github.com/bixproject/bix/internal/shareddata"
 )
 
 // Shot is one screenshot Screenshots takes: the file name and the role and
@@ -23,7 +26,8 @@ type Shot struct {
 // examiner's queue and task, a partner search from node B's console (the
 // officer's hit, the examiner's confirmation and disclosure), a minor's
 // task waiting for its second examiner, the partner search page of a node
-// without exchange, the auditor's log, an inclusion proof and a person's
+// without exchange, a face-only duplicate's task (when the face models and
+// the shared LFW photographs are present), the auditor's log, an inclusion proof and a person's
 // trail, and an officer refused the audit pages. It returns the shots
 // taken; logf (may be nil) receives progress.
 func Screenshots(ctx context.Context, dir string, demographicPersons int, logf func(string, ...any)) ([]Shot, error) {
@@ -210,6 +214,27 @@ func Screenshots(ctx context.Context, dir string, demographicPersons int, logf f
 				return err
 			}
 			return shoot(Shot{"partner-no-exchange.png", "examiner", "partner search on a node without a partner exchange"})
+		},
+		func() error {
+			md, err := models.Dir(nil)
+			if err == nil {
+				err = models.Check(md)
+			}
+			lfw, ok := shareddata.Path("faces", "lfw-deepfunneled")
+			if err != nil || !ok {
+				logf("skipping examiner-task-face.png: it needs the face models (bix models pull) and the shared LFW photographs")
+				return nil
+			}
+			fn, err := NewFaceNode(ctx, filepath.Join(tmp, "faces"), md, lfw)
+			if err != nil {
+				return err
+			}
+			defer fn.Stop()
+			if err := step("face-only task", SignIn(fn.URL, fn.ExaminerToken), chromedp.Navigate(fn.URL+"/#/task/"+fn.TaskID),
+				chromedp.WaitVisible(chromedp.CSS(`dl.fusion`))); err != nil {
+				return err
+			}
+			return shoot(Shot{"examiner-task-face.png", "examiner", "a face-only duplicate: fusion breakdown, face score, two examiners required"})
 		},
 		func() error {
 			return step("auditor log", SignIn(base, tok["auditor"]), chromedp.WaitVisible(chromedp.CSS(`#checkpoint .badge`)))
