@@ -224,6 +224,25 @@ func (a *analysis) minutiae(scale float64) []Minutia {
 					}
 				}
 			}
+			// A hole (lake, Maltoni et al. §3.8.2): two branches of the
+			// fork meet again at one bifurcation within the trace's
+			// reach (2 periods), as where a wet ridge splits around a
+			// pore or a blot; both forks are false.
+			var ends [3]int
+			for b, br := range branches[:3] {
+				ends[b] = -1
+				if br.stop == stopJunction {
+					ends[b] = find(br.end)
+				}
+			}
+			for u := 0; u < 3; u++ {
+				for v := u + 1; v < 3; v++ {
+					if j := ends[u]; j >= 0 && j != i && j == ends[v] {
+						c.removed = true
+						cands[j].removed = true
+					}
+				}
+			}
 			// The two branches closest in direction leave the fork; the
 			// minutia points between them.
 			best, bi, bj := -2.0, 0, 1
