@@ -41,6 +41,7 @@ type Server struct {
 	routes  []Route
 	maxBody int64
 	x       atomic.Pointer[exchange.Exchange] // the partner exchange; nil: none (SetExchange)
+	failed  signInFailures                    // failed authentications, logged in aggregate (login.go)
 }
 
 // Route is one API route: a method and a ServeMux path pattern.
@@ -148,10 +149,14 @@ func (s *Server) handle(pattern string, auth bool, h handlerFunc) {
 			if auth {
 				tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 				if !ok {
+					s.signInFailed(r, failNoToken)
 					return fmt.Errorf("%w: missing Authorization: Bearer header", node.ErrUnauthenticated)
 				}
 				var err error
 				if a, err = s.n.Authenticate(r.Context(), strings.TrimSpace(tok)); err != nil {
+					if errors.Is(err, node.ErrUnauthenticated) {
+						s.signInFailed(r, failUnknownToken)
+					}
 					return err
 				}
 				a.Purpose = r.Header.Get(PurposeHeader)
