@@ -520,3 +520,56 @@ func outboxNotices(t *testing.T, p *demo.Party, status string) int {
 	}
 	return n
 }
+
+// TestOneAttemptInFlight holds B's answer to a search while A's outbox
+// looks for due requests: the request in flight is not posted a second
+// time (it used to be, on every tick of Run, and the duplicate waited for
+// B's write lock).
+func TestOneAttemptInFlight(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a, b := f.pair.A, f.pair.B
+	var posts atomic.Int32
+	hold := make(chan struct{})
+	h := b.Exchange.Handler()
+	slow := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if posts.Add(1) == 1 {
+			<-hold
+		}
+		h.ServeHTTP(w, r)
+	}))
+	slow.TLS = b.Exchange.TLSConfig()
+	slow.StartTLS()
+	defer slow.Close()
+	a.Exchange.SetEndpoint(b.Spec.ID, slow.URL)
+
+	done := make(chan *exchange.Outcome)
+	go func() {
+		o, err := a.Exchange.Search(ctx, officer, exchange.Request{Partner: b.Spec.ID, Purpose: "border_control"}, probe(t, f.held[0]))
+		if err != nil {
+			t.Error(err)
+		}
+		done <- o
+	}()
+	for posts.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	retried := make(chan error)
+	go func() { retried <- a.Exchange.RetryDue(ctx) }()
+	select {
+	case err := <-retried:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("RetryDue waited for the attempt in flight")
+	}
+	close(hold)
+	o := <-done
+	if o == nil || o.Status != exchange.StatusAnswered || o.Search == nil || o.Search.Result != exchange.ResultHit {
+		t.Fatalf("search: %+v", o)
+	}
+	if n := posts.Load(); n != 1 {
+		t.Errorf("the search was posted %d times, want once", n)
+	}
+}

@@ -271,9 +271,7 @@ func (x *Exchange) prepareSearch(ctx context.Context, ag *agreement.Agreement, m
 
 // checkSearch applies the agreement's search rules and the daily quota
 // (searches answered today) to a search.
-func (x *Exchange) checkSearch(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, ag *agreement.Agreement, m *Message, sb *SearchBody, now time.Time) (agreement.Decision, int, error) {
+func (x *Exchange) checkSearch(ctx context.Context, q querier, ag *agreement.Agreement, m *Message, sb *SearchBody, now time.Time) (agreement.Decision, int, error) {
 	req := agreement.SearchRequest{From: m.From, To: x.self, Purpose: m.Purpose, LegalBasis: m.LegalBasis, Officer: m.Officer, SearchType: sb.SearchType, Time: now}
 	var used int
 	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM exchange_messages WHERE direction = 'in' AND partner = ? AND type = 'search' AND search_type = ? AND day = ? AND status = 'answered'`,
