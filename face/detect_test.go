@@ -169,3 +169,40 @@ func TestDetectorMatchesGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestDetectorRunsIndependent checks that the buffers the graph reuses
+// between and within runs leave earlier outputs alone and give the same
+// outputs, bit for bit, for the same input.
+func TestDetectorRunsIndependent(t *testing.T) {
+	e := testEngine(t)
+	x1, x2 := nn.New(DetectorSize, DetectorSize, 3), nn.New(DetectorSize, DetectorSize, 3)
+	for i := range x1.Data {
+		x1.Data[i] = synthPixel(i/(DetectorSize*3), i/3%DetectorSize, i%3)/127.5 - 1
+		x2.Data[i] = synthPixel(i/3%DetectorSize, i/(DetectorSize*3), (i+1)%3)/127.5 - 1
+	}
+	first, err := e.det.Raw(x1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved [][]float32
+	for _, o := range first {
+		saved = append(saved, append([]float32(nil), o.Data...))
+	}
+	if _, err := e.det.Raw(x2); err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.det.Raw(x1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range saved {
+		for j, v := range saved[i] {
+			if math.Float32bits(first[i].Data[j]) != math.Float32bits(v) {
+				t.Fatalf("output %d [%d] changed by a later run: %v, was %v", i, j, first[i].Data[j], v)
+			}
+			if math.Float32bits(again[i].Data[j]) != math.Float32bits(v) {
+				t.Fatalf("output %d [%d] = %v on the second run, %v on the first", i, j, again[i].Data[j], v)
+			}
+		}
+	}
+}

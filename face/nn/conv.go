@@ -38,11 +38,16 @@ func convShape(x, w *Tensor, bias []float32, p Conv) (h, wd, c, kh, kw, co, oh, 
 // Conv2D returns the convolution (TensorFlow's conv2d, a cross-correlation)
 // of x [H W Cin] with filters w [KH KW Cin Cout] plus bias (nil for none).
 // It lowers the convolution to one matrix product: im2col rows of
-// KH·KW·Cin input values times the filter matrix (gemmAcc: blas32.Gemm or
-// the archsimd kernel);
+// KH·KW·Cin input values times the filter matrix (gemmAcc: the SSE2 kernel
+// on amd64, blas32.Gemm elsewhere, or the archsimd one);
 // a 1×1 stride-1 unpadded convolution multiplies the input directly.
 // Conv2DRef is its plain scalar twin.
 func Conv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
+	return conv2D(nil, x, w, bias, p)
+}
+
+// conv2D is Conv2D with buffers from ar (nil to allocate).
+func conv2D(ar *arena, x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
 	h, wd, c, kh, kw, co, oh, ow, err := convShape(x, w, bias, p)
 	if err != nil {
 		return nil, err
@@ -53,13 +58,18 @@ func Conv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
 	if kh == 1 && kw == 1 && p.Stride == 1 && p.Pad == (Padding{}) {
 		a = x.Data
 	} else {
-		a = make([]float32, m*k)
+		a = ar.get(m * k)
+		defer ar.put(a)
 		im2col(a, x.Data, h, wd, c, kh, kw, oh, ow, p.Stride, p.Pad)
 	}
-	out := New(oh, ow, co)
-	if bias != nil {
-		for i := 0; i < m; i++ {
-			copy(out.Data[i*co:i*co+co], bias)
+	out := ar.tensor(oh, ow, co)
+	if bias == nil {
+		clear(out.Data)
+	} else if m > 0 {
+		// The bias in every row, by doubling copies.
+		copy(out.Data, bias)
+		for i := co; i < len(out.Data); i *= 2 {
+			copy(out.Data[i:], out.Data[:i])
 		}
 	}
 	gemmAcc(m, co, k, a, w.Data, out.Data)
@@ -148,6 +158,11 @@ func Conv2DRef(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
 // filters w [KH KW C M]: output channel c*M+m is input channel c filtered by
 // w[:,:,c,m]. bias may be nil.
 func DepthwiseConv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
+	return depthwiseConv2D(nil, x, w, bias, p)
+}
+
+// depthwiseConv2D is DepthwiseConv2D with buffers from ar (nil to allocate).
+func depthwiseConv2D(ar *arena, x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
 	h, wd, c, err := x.HWC()
 	if err != nil {
 		return nil, err
@@ -168,7 +183,7 @@ func DepthwiseConv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := New(oh, ow, co)
+	out := ar.zeros(oh, ow, co)
 	if mult != 1 {
 		for oy := 0; oy < oh; oy++ {
 			for ox := 0; ox < ow; ox++ {
@@ -194,6 +209,8 @@ func DepthwiseConv2D(x, w *Tensor, bias []float32, p Conv) (*Tensor, error) {
 				}
 			}
 		}
+	} else if kh == 3 && kw == 3 {
+		depthwise3x3(out.Data, x.Data, w.Data, h, wd, c, oh, ow, p)
 	} else {
 		for oy := 0; oy < oh; oy++ {
 			dstRow := out.Data[oy*ow*c : (oy+1)*ow*c]
@@ -251,6 +268,66 @@ func MatMul(x, w *Tensor) (*Tensor, error) {
 	}
 	gemmAcc(n, m, k, x.Data, w.Data, out.Data)
 	return out, nil
+}
+
+// dw3x3Acc is the 3×3 depthwise row kernel (see dw3x3Go, its scalar twin):
+// dw3x3SSE on amd64.
+var dw3x3Acc = dw3x3Default
+
+// depthwise3x3 adds the 3×3 depthwise convolution (multiplier 1) of src
+// [h w c] to dst [oh ow c]. The output columns whose three taps lie in the
+// image go through dw3x3Acc a row at a time, with a zero row standing for
+// input rows in the padding; the few others through dwRowScalar one tap at
+// a time. Every output sums its taps in the order ky, kx, as the general
+// path does.
+func depthwise3x3(dst, src, f []float32, h, w, c, oh, ow int, p Conv) {
+	rowLen := w * c
+	var zero []float32
+	// Output columns lo..hi have input columns ox*stride-left .. +2 inside.
+	lo := (p.Pad.Left + p.Stride - 1) / p.Stride
+	hi := -1
+	if w-3+p.Pad.Left >= 0 {
+		hi = min((w-3+p.Pad.Left)/p.Stride, ow-1)
+	}
+	for oy := 0; oy < oh; oy++ {
+		dstRow := dst[oy*ow*c : (oy+1)*ow*c]
+		var rows [3][]float32
+		for ky := range rows {
+			iy := oy*p.Stride + ky - p.Pad.Top
+			if iy < 0 || iy >= h {
+				if zero == nil {
+					zero = make([]float32, rowLen)
+				}
+				rows[ky] = zero
+			} else {
+				rows[ky] = src[iy*rowLen : (iy+1)*rowLen]
+			}
+		}
+		if hi >= lo {
+			ix := (lo*p.Stride - p.Pad.Left) * c
+			dw3x3Acc(dstRow[lo*c:(hi+1)*c], rows[0][ix:], rows[1][ix:], rows[2][ix:], f, hi-lo+1, c, p.Stride*c)
+		}
+		for ox := 0; ox < ow; ox++ {
+			if ox == lo && hi >= lo {
+				ox = hi
+				continue
+			}
+			d := dstRow[ox*c : (ox+1)*c]
+			for ky := 0; ky < 3; ky++ {
+				iy := oy*p.Stride + ky - p.Pad.Top
+				if iy < 0 || iy >= h {
+					continue
+				}
+				for kx := 0; kx < 3; kx++ {
+					ix := ox*p.Stride + kx - p.Pad.Left
+					if ix < 0 || ix >= w {
+						continue
+					}
+					dwRowScalar(d, src[(iy*w+ix)*c:(iy*w+ix+1)*c], f[(ky*3+kx)*c:(ky*3+kx+1)*c], 1, c, c)
+				}
+			}
+		}
+	}
 }
 
 // dwRowAcc adds src*f to dst for n positions of c channels: dst[o*c+i] +=

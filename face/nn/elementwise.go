@@ -11,8 +11,22 @@ func Relu(t *Tensor) *Tensor {
 	return t
 }
 
-// reluAcc is the ReLU kernel: reluScalar, or a SIMD twin.
-var reluAcc = reluScalar
+// reluAcc is the ReLU kernel: reluScalar, or a SIMD twin (reluSSE on
+// amd64).
+var reluAcc = reluDefault
+
+// addReluAcc sets a = relu(a+b): addReluScalar, or a SIMD twin
+// (addReluSSE on amd64).
+var addReluAcc = addReluDefault
+
+// addReluScalar is addScalar followed by reluScalar, in one pass.
+func addReluScalar(a, b []float32) {
+	b = b[:len(a)]
+	for i := range a {
+		bits := math.Float32bits(a[i] + b[i])
+		a[i] = math.Float32frombits(bits &^ uint32(int32(bits)>>31))
+	}
+}
 
 // reluScalar clears negative values without a data-dependent branch
 // (signs are random in activations, so a branch mispredicts half the time):
@@ -83,6 +97,11 @@ func Affine(t *Tensor, scale, bias []float32) error {
 // Pad returns x [H W C] surrounded by zeros, and with extra zero channels
 // added after the existing ones when extraC > 0.
 func Pad(x *Tensor, p Padding, extraC int) (*Tensor, error) {
+	return pad(nil, x, p, extraC)
+}
+
+// pad is Pad with buffers from ar (nil to allocate).
+func pad(ar *arena, x *Tensor, p Padding, extraC int) (*Tensor, error) {
 	h, w, c, err := x.HWC()
 	if err != nil {
 		return nil, err
@@ -91,7 +110,7 @@ func Pad(x *Tensor, p Padding, extraC int) (*Tensor, error) {
 		return nil, fmt.Errorf("%w: negative padding %+v, %d channels", ErrShape, p, extraC)
 	}
 	oh, ow, oc := h+p.Top+p.Bottom, w+p.Left+p.Right, c+extraC
-	out := New(oh, ow, oc)
+	out := ar.zeros(oh, ow, oc)
 	for y := 0; y < h; y++ {
 		for xx := 0; xx < w; xx++ {
 			src := x.Data[(y*w+xx)*c : (y*w+xx)*c+c]

@@ -6,13 +6,15 @@ import (
 )
 
 // gemmAcc sets c += a·b for row-major a [m k], b [k n], c [m n]. It is
-// blas32.Gemm unless a faster kernel registered itself (see gemm_simd_amd64.go,
-// built with GOEXPERIMENT=simd); gemmRef is the scalar twin both are tested
-// against.
-var gemmAcc = gemmBLAS
+// gemmDefault (gemmSSE, the SSE2 4×8 kernel, on amd64; blas32.Gemm
+// elsewhere) unless a faster kernel registered itself (see
+// gemm_simd_amd64.go, built with GOEXPERIMENT=simd); gemmRef is the scalar
+// twin all are tested against.
+var gemmAcc = gemmDefault
 
-// GEMMKernel names the matrix-multiply kernel in use ("blas32" or "archsimd-avx2").
-var GEMMKernel = "blas32"
+// GEMMKernel names the matrix-multiply kernel in use ("sse2", "blas32" or
+// "archsimd-avx2").
+var GEMMKernel = defaultKernel
 
 func gemmBLAS(m, n, k int, a, b, c []float32) {
 	blas32.Gemm(blas.NoTrans, blas.NoTrans, 1,

@@ -6,7 +6,7 @@ import "simd/archsimd"
 
 func init() {
 	if archsimd.X86.AVX2() && archsimd.X86.FMA() {
-		gemmAcc = gemmAVX2
+		gemmAcc = gemmPick
 		dwRowAcc = dwRowAVX2
 		reluAcc = reluAVX2
 		addAcc = addAVX2
@@ -134,4 +134,15 @@ func addAVX2(a, b []float32) {
 		archsimd.LoadFloat32x8Slice(a[i:]).Add(archsimd.LoadFloat32x8Slice(b[i:])).StoreSlice(a[i:])
 	}
 	addScalar(a[i:], b[i:])
+}
+
+// gemmPick uses the AVX2 kernel when its 16-column blocks cover the output
+// and the SSE2 one otherwise: for BlazeFace's 24-channel layers the SSE2
+// 4×8 blocks measured faster (detection 18.9 -> 16.7 ms, one core).
+func gemmPick(m, n, k int, a, b, c []float32) {
+	if n%16 != 0 {
+		gemmSSE(m, n, k, a, b, c)
+		return
+	}
+	gemmAVX2(m, n, k, a, b, c)
 }

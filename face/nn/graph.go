@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // ErrGraph reports a graph model that is malformed or uses an operator or
@@ -26,6 +27,8 @@ type Graph struct {
 	// once may be overwritten by its consumer.
 	uses    map[string]int
 	weights map[string]*Tensor
+	// arenas holds buffers for reuse between and within runs.
+	arenas sync.Pool
 	// Inputs names the Placeholder nodes.
 	Inputs []string
 }
@@ -305,20 +308,27 @@ func (n *gnode) pad(h, w, kh, kw int) Padding {
 // named outputs (a ":0" port suffix is accepted) in order. Activation
 // tensors may be given as [H W C] or [1 H W C].
 func (g *Graph) Run(inputs map[string]*Tensor, outputs ...string) ([]*Tensor, error) {
-	vals := map[string]*Tensor{}
+	ar, _ := g.arenas.Get().(*arena)
+	if ar == nil {
+		ar = &arena{}
+	}
+	defer g.arenas.Put(ar)
+	r := &run{g: g, vals: map[string]*Tensor{}, busy: map[string]bool{}, keep: map[string]bool{}, left: make(map[string]int, len(g.uses)), ar: ar}
 	for k, v := range inputs {
-		vals[trimPort(k)] = v
+		r.vals[trimPort(k)] = v
+	}
+	for k, n := range g.uses {
+		r.left[k] = n
 	}
 	res := make([]*Tensor, len(outputs))
-	keep := map[string]bool{}
-	for k := range vals {
-		keep[k] = true
+	for k := range r.vals {
+		r.keep[k] = true
 	}
 	for _, o := range outputs {
-		keep[trimPort(o)] = true
+		r.keep[trimPort(o)] = true
 	}
 	for i, o := range outputs {
-		t, err := g.eval(trimPort(o), vals, map[string]bool{}, keep)
+		t, err := r.eval(trimPort(o))
 		if err != nil {
 			return nil, err
 		}
@@ -327,19 +337,39 @@ func (g *Graph) Run(inputs map[string]*Tensor, outputs ...string) ([]*Tensor, er
 	return res, nil
 }
 
-func (g *Graph) eval(name string, vals map[string]*Tensor, busy, keep map[string]bool) (*Tensor, error) {
-	if t, ok := vals[name]; ok {
+// run is the state of one evaluation: computed values, nodes being
+// evaluated (to find cycles), names not to overwrite or recycle (inputs and
+// outputs), the consumers each value has left, and the buffers to reuse.
+type run struct {
+	g    *Graph
+	vals map[string]*Tensor
+	busy map[string]bool
+	keep map[string]bool
+	left map[string]int
+	ar   *arena
+}
+
+// computed reports whether name is an operator that computes a tensor of
+// its own (not a constant, an input, or a view of another tensor).
+func (g *Graph) computed(name string) bool {
+	p := g.nodes[name]
+	return p != nil && p.op != "Const" && p.op != "Placeholder" && p.op != "Identity" && p.op != "Reshape"
+}
+
+func (r *run) eval(name string) (*Tensor, error) {
+	g := r.g
+	if t, ok := r.vals[name]; ok {
 		return t, nil
 	}
 	n, ok := g.nodes[name]
 	if !ok {
 		return nil, fmt.Errorf("%w: no node %q", ErrGraph, name)
 	}
-	if busy[name] {
+	if r.busy[name] {
 		return nil, fmt.Errorf("%w: cycle through %q", ErrGraph, name)
 	}
-	busy[name] = true
-	defer delete(busy, name)
+	r.busy[name] = true
+	defer delete(r.busy, name)
 	if n.op == "Placeholder" {
 		return nil, fmt.Errorf("%w: no value for input %q", ErrGraph, name)
 	}
@@ -350,9 +380,21 @@ func (g *Graph) eval(name string, vals map[string]*Tensor, busy, keep map[string
 		}
 		return w, nil
 	}
-	in := make([]*Tensor, len(n.inputs))
-	for i, src := range n.inputs {
-		t, err := g.eval(src, vals, busy, keep)
+	// The ReLU of a sum that nothing else uses (BlazeFace's residual joins)
+	// is computed in one pass, relu(a+b), and the sum is never stored.
+	node, fuseRelu := n, false
+	if n.op == "Relu" {
+		if p := g.nodes[n.inputs[0]]; p != nil && p.op == "AddV2" && g.uses[p.name] == 1 && !r.keep[p.name] && !r.busy[p.name] {
+			if _, done := r.vals[p.name]; !done {
+				node, fuseRelu = p, true
+				r.busy[p.name] = true
+				defer delete(r.busy, p.name)
+			}
+		}
+	}
+	in := make([]*Tensor, len(node.inputs))
+	for i, src := range node.inputs {
+		t, err := r.eval(src)
 		if err != nil {
 			return nil, err
 		}
@@ -361,20 +403,79 @@ func (g *Graph) eval(name string, vals map[string]*Tensor, busy, keep map[string
 	// A tensor computed here, used by this node only and not asked for, may
 	// be overwritten in place.
 	scratch := make([]bool, len(in))
-	for i, src := range n.inputs {
-		if p := g.nodes[src]; p != nil && p.op != "Const" && p.op != "Placeholder" && p.op != "Identity" && p.op != "Reshape" && g.uses[src] == 1 && !keep[src] {
+	for i, src := range node.inputs {
+		if g.computed(src) && g.uses[src] == 1 && !r.keep[src] {
 			scratch[i] = true
 		}
 	}
-	t, err := n.apply(in, scratch)
+	t, err := node.apply(in, scratch, fuseRelu, r.ar)
 	if err != nil {
-		return nil, fmt.Errorf("node %q (%s): %w", n.name, n.op, err)
+		return nil, fmt.Errorf("node %q (%s): %w", node.name, node.op, err)
 	}
-	vals[name] = t
+	// A computed input whose last consumer this was, not asked for and not
+	// living on in t, gives its buffer back for reuse.
+	for i, src := range node.inputs {
+		r.left[src]--
+		if r.left[src] == 0 && g.computed(src) && !r.keep[src] && !sharesData(t, in[i]) {
+			r.ar.put(in[i].Data)
+		}
+	}
+	r.vals[name] = t
 	return t, nil
 }
 
-func (n *gnode) apply(in []*Tensor, scratch []bool) (*Tensor, error) {
+// sharesData reports whether a and b have the same backing array start.
+func sharesData(a, b *Tensor) bool {
+	return len(a.Data) > 0 && len(b.Data) > 0 && &a.Data[0] == &b.Data[0]
+}
+
+// arena keeps the buffers of tensors a run no longer needs, by length, for
+// later tensors (of this run or the next: Graph keeps arenas in a
+// sync.Pool). Buffers from get hold stale values.
+type arena struct{ free map[int][][]float32 }
+
+// get returns a buffer of n values, not cleared; a nil arena allocates.
+func (a *arena) get(n int) []float32 {
+	if a != nil {
+		if l := a.free[n]; len(l) > 0 {
+			b := l[len(l)-1]
+			a.free[n] = l[:len(l)-1]
+			return b
+		}
+	}
+	return make([]float32, n)
+}
+
+// tensor returns a tensor of the given shape with stale contents.
+func (a *arena) tensor(shape ...int) *Tensor {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return &Tensor{Shape: append([]int(nil), shape...), Data: a.get(n)}
+}
+
+// zeros returns a zeroed tensor of the given shape.
+func (a *arena) zeros(shape ...int) *Tensor {
+	t := a.tensor(shape...)
+	clear(t.Data)
+	return t
+}
+
+// put gives a buffer back for reuse.
+func (a *arena) put(b []float32) {
+	if a == nil || len(b) == 0 {
+		return
+	}
+	if a.free == nil {
+		a.free = map[int][][]float32{}
+	}
+	a.free[len(b)] = append(a.free[len(b)], b)
+}
+
+// apply computes the node from its inputs; scratch marks inputs it may
+// overwrite, and fuseRelu (for AddV2) applies a ReLU to the sum.
+func (n *gnode) apply(in []*Tensor, scratch []bool, fuseRelu bool, ar *arena) (*Tensor, error) {
 	switch n.op {
 	case "Identity":
 		return in[0], nil
@@ -382,19 +483,30 @@ func (n *gnode) apply(in []*Tensor, scratch []bool) (*Tensor, error) {
 		if scratch[0] {
 			return Relu(in[0]), nil
 		}
-		out := New(in[0].Shape...)
+		out := ar.tensor(in[0].Shape...)
 		copy(out.Data, in[0].Data)
 		return Relu(out), nil
 	case "AddV2":
 		if !sameShape(in[0], in[1]) {
 			return nil, fmt.Errorf("%w: add %v and %v (no broadcasting)", ErrShape, in[0].Shape, in[1].Shape)
 		}
+		var out, other *Tensor
 		for i := range 2 {
 			if scratch[i] && len(in[i].Shape) == len(in[1-i].Shape) {
-				return in[i], AddInPlace(in[i], in[1-i])
+				out, other = in[i], in[1-i]
+				break
 			}
 		}
-		return Add(in[0], in[1])
+		if out == nil {
+			out, other = ar.tensor(in[0].Shape...), in[1]
+			copy(out.Data, in[0].Data)
+		}
+		if fuseRelu {
+			addReluAcc(out.Data, other.Data)
+		} else {
+			addAcc(out.Data, other.Data)
+		}
+		return out, nil
 	case "_FusedConv2D", "DepthwiseConv2dNative":
 		h, w, _, err := in[0].HWC()
 		if err != nil {
@@ -405,15 +517,15 @@ func (n *gnode) apply(in []*Tensor, scratch []bool) (*Tensor, error) {
 		}
 		p := Conv{Stride: n.stride, Pad: n.pad(h, w, in[1].Shape[0], in[1].Shape[1]), Relu: n.relu}
 		if n.op == "DepthwiseConv2dNative" {
-			return DepthwiseConv2D(in[0], in[1], nil, p)
+			return depthwiseConv2D(ar, in[0], in[1], nil, p)
 		}
-		return Conv2D(in[0], in[1], in[2].Data, p)
+		return conv2D(ar, in[0], in[1], in[2].Data, p)
 	case "MaxPool":
 		h, w, _, err := in[0].HWC()
 		if err != nil {
 			return nil, err
 		}
-		return MaxPool(in[0], n.ksize, n.stride, n.pad(h, w, n.ksize, n.ksize))
+		return pool(ar, in[0], n.ksize, n.stride, n.pad(h, w, n.ksize, n.ksize), true)
 	case "Pad":
 		p := in[1].Data
 		if len(p) != 8 {
@@ -429,7 +541,7 @@ func (n *gnode) apply(in []*Tensor, scratch []bool) (*Tensor, error) {
 		if v[0]+v[1]+v[6] != 0 {
 			return nil, fmt.Errorf("%w: padding of batch or leading channels %v", ErrGraph, v)
 		}
-		return Pad(in[0], Padding{Top: v[2], Bottom: v[3], Left: v[4], Right: v[5]}, v[7])
+		return pad(ar, in[0], Padding{Top: v[2], Bottom: v[3], Left: v[4], Right: v[5]}, v[7])
 	case "Reshape":
 		return reshape(in[0], in[1].Data)
 	}

@@ -196,6 +196,11 @@ func TestDepthwiseMatchesRef(t *testing.T) {
 		{5, 6, 3, 5, 1, 1, true},
 		{6, 6, 4, 3, 2, 2, true},
 		{1, 1, 8, 3, 1, 1, true},
+		{2, 2, 4, 3, 1, 2, true},
+		{3, 2, 12, 3, 1, 1, true},
+		{5, 4, 4, 3, 1, 2, false},
+		{16, 16, 96, 3, 1, 2, true},
+		{12, 10, 48, 3, 1, 1, true},
 	} {
 		x := randTensor(r, tc.h, tc.w, tc.c)
 		w := randTensor(r, tc.k, tc.k, tc.c, tc.mult)

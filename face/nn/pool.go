@@ -5,17 +5,18 @@ import "fmt"
 // MaxPool returns the maximum over k×k windows moved by stride over x [H W C]
 // with padding p; padded positions never win (TensorFlow semantics).
 func MaxPool(x *Tensor, k, stride int, p Padding) (*Tensor, error) {
-	return pool(x, k, stride, p, true)
+	return pool(nil, x, k, stride, p, true)
 }
 
 // AvgPool returns the mean over k×k windows moved by stride over x [H W C]
 // with padding p, dividing by the number of in-image positions in each window
 // (TensorFlow semantics).
 func AvgPool(x *Tensor, k, stride int, p Padding) (*Tensor, error) {
-	return pool(x, k, stride, p, false)
+	return pool(nil, x, k, stride, p, false)
 }
 
-func pool(x *Tensor, k, stride int, p Padding, isMax bool) (*Tensor, error) {
+// pool is MaxPool or AvgPool with buffers from ar (nil to allocate).
+func pool(ar *arena, x *Tensor, k, stride int, p Padding, isMax bool) (*Tensor, error) {
 	h, w, c, err := x.HWC()
 	if err != nil {
 		return nil, err
@@ -28,7 +29,12 @@ func pool(x *Tensor, k, stride int, p Padding, isMax bool) (*Tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pool width: %w", err)
 	}
-	out := New(oh, ow, c)
+	if isMax && k == 2 && stride == 2 && p == (Padding{}) {
+		out := ar.tensor(oh, ow, c)
+		maxPool2(out.Data, x.Data, w, c, oh, ow)
+		return out, nil
+	}
+	out := ar.zeros(oh, ow, c)
 	acc := make([]float32, c)
 	for oy := 0; oy < oh; oy++ {
 		for ox := 0; ox < ow; ox++ {
@@ -97,4 +103,31 @@ func GlobalMean(x *Tensor) (*Tensor, error) {
 		out.Data[j] = float32(sum[j] / float64(h*w))
 	}
 	return out, nil
+}
+
+// maxPool2 is the unpadded 2×2 stride-2 max pool of src (width w, c
+// channels) into dst [oh ow c], comparing the window in pool's order.
+func maxPool2(dst, src []float32, w, c, oh, ow int) {
+	for oy := 0; oy < oh; oy++ {
+		r0 := src[2*oy*w*c : (2*oy+1)*w*c]
+		r1 := src[(2*oy+1)*w*c : (2*oy+2)*w*c]
+		for ox := 0; ox < ow; ox++ {
+			a, b := r0[2*ox*c:(2*ox+1)*c], r0[(2*ox+1)*c:(2*ox+2)*c]
+			e, f := r1[2*ox*c:(2*ox+1)*c], r1[(2*ox+1)*c:(2*ox+2)*c]
+			d := dst[(oy*ow+ox)*c : (oy*ow+ox+1)*c]
+			for j := range d {
+				m := a[j]
+				if b[j] > m {
+					m = b[j]
+				}
+				if e[j] > m {
+					m = e[j]
+				}
+				if f[j] > m {
+					m = f[j]
+				}
+				d[j] = m
+			}
+		}
+	}
 }
