@@ -4,18 +4,22 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/bixproject/bix/face"
 	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/internal/audit"
+	"github.com/bixproject/bix/internal/gallery"
 	"github.com/bixproject/bix/internal/node"
 	"github.com/bixproject/bix/internal/store"
 )
@@ -56,21 +60,68 @@ type FingerComparison struct {
 }
 
 // ConsoleCandidate is one candidate of a task with its per-finger
-// comparisons.
+// comparisons and, when it has one, its face.
 type ConsoleCandidate struct {
 	PersonID string             `json:"person_id"`
 	Score    float64            `json:"score"`
 	Rank     int                `json:"rank"`
 	Fingers  []FingerComparison `json:"fingers"`
+	// Face is the candidate's face the face score came from (the face
+	// template closest to the probe's), or its best-quality face when the
+	// probe has none; nil when the candidate has no face template.
+	Face *FaceView `json:"face,omitempty"`
 }
 
 // ConsoleTask is GET /v1/console/tasks/{id}: the task, the probe
-// encounter's fingers and each candidate's fingers at the same positions
-// with the minutiae that pair.
+// encounter's fingers and face, and each candidate's fingers at the same
+// positions with the minutiae that pair, and its face.
 type ConsoleTask struct {
-	Task       *node.TaskView     `json:"task"`
-	Probe      []*FingerView      `json:"probe"`
+	Task  *node.TaskView `json:"task"`
+	Probe []*FingerView  `json:"probe"`
+	// ProbeFace is the probe encounter's face the search used (its
+	// best-quality usable face, else its best face sample); nil when the
+	// encounter has no face sample.
+	ProbeFace  *FaceView          `json:"probe_face,omitempty"`
 	Candidates []ConsoleCandidate `json:"candidates"`
+}
+
+// FaceView is one face sample as the console shows it: the face aligned
+// as the embedder sees it, the kept photograph and where the face is in
+// it. Chip is "" when the node did not keep the image or cannot align it
+// (no face engine, no face found again); Reason then says why.
+type FaceView struct {
+	SampleID string `json:"sample_id"`
+	// Quality is the sample's face quality (0..100), Status ok or
+	// failure_to_acquire.
+	Quality int    `json:"quality"`
+	Status  string `json:"status"`
+	// Score is the cosine similarity of this face's template to the
+	// probe's (candidates' faces, when both have a template).
+	Score *float64 `json:"score,omitempty"`
+	// Chip is the aligned face (face.Engine.Chip: the eyes and mouth
+	// mapped onto the embedder's mean face) as a data: URL PNG of
+	// ChipSize×ChipSize pixels.
+	Chip     string `json:"chip"`
+	ChipSize int    `json:"chip_size,omitempty"`
+	// Image is the kept photograph as a data: URL (JPEG or PNG), ""
+	// when the node did not keep it; Width and Height are its size.
+	Image  string `json:"image"`
+	Width  int    `json:"width,omitempty"`
+	Height int    `json:"height,omitempty"`
+	// Box and Keypoints locate the face in Image (pixels, origin
+	// top-left): the detector's box [x0, y0, x1, y1] and its six
+	// keypoints.
+	Box       []float64      `json:"box,omitempty"`
+	Keypoints []FaceKeypoint `json:"keypoints,omitempty"`
+	Reason    string         `json:"reason,omitempty"`
+}
+
+// FaceKeypoint is one detector keypoint in image pixels. Right and left
+// are the subject's.
+type FaceKeypoint struct {
+	Name string  `json:"name"`
+	X    float64 `json:"x"`
+	Y    float64 `json:"y"`
 }
 
 // consoleTask serves the examiner's side-by-side view. Only examiners and
@@ -110,12 +161,20 @@ func (s *Server) consoleTask(w http.ResponseWriter, r *http.Request, a node.Acto
 			}
 		}
 	}
+	faces := &consoleFaces{s: s, images: images, engine: s.n.FaceEngine()}
+	out.ProbeFace, err = faces.probe(ctx, t.EncounterID, owners)
+	if err != nil {
+		return err
+	}
 	for _, c := range t.Candidates {
 		ts, err := s.fingerTemplates(ctx, c.PersonID)
 		if err != nil {
 			return err
 		}
 		cc := ConsoleCandidate{PersonID: c.PersonID, Score: c.Score, Rank: c.Rank, Fingers: []FingerComparison{}}
+		if cc.Face, err = faces.candidate(ctx, c.PersonID, t.EncounterID); err != nil {
+			return fmt.Errorf("candidate %s face: %w", c.PersonID, err)
+		}
 		for _, sc := range c.Scores {
 			p := probe[sc.Position]
 			if p == nil {
@@ -160,21 +219,30 @@ type sampleImages struct {
 	byEnc map[string]map[string]*store.Sample
 }
 
-// dataURL returns the finger's sample image as a data: URL, "" when the
-// node did not keep it. PNG and JPEG pass as they are; other formats
-// (WSQ, BMP, TIFF) are converted to PNG, which browsers can show.
-func (si *sampleImages) dataURL(ctx context.Context, f storedFinger) (string, error) {
-	m, ok := si.byEnc[f.EncounterID]
+// encounter returns an encounter's samples by id.
+func (si *sampleImages) encounter(ctx context.Context, encounterID string) (map[string]*store.Sample, error) {
+	m, ok := si.byEnc[encounterID]
 	if !ok {
-		ss, err := si.s.n.Store().Samples(ctx, f.EncounterID)
+		ss, err := si.s.n.Store().Samples(ctx, encounterID)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return "", err
+			return nil, fmt.Errorf("encounter %s samples: %w", encounterID, err)
 		}
 		m = map[string]*store.Sample{}
 		for _, sm := range ss {
 			m[sm.ID] = sm
 		}
-		si.byEnc[f.EncounterID] = m
+		si.byEnc[encounterID] = m
+	}
+	return m, nil
+}
+
+// dataURL returns the finger's sample image as a data: URL, "" when the
+// node did not keep it. PNG and JPEG pass as they are; other formats
+// (WSQ, BMP, TIFF) are converted to PNG, which browsers can show.
+func (si *sampleImages) dataURL(ctx context.Context, f storedFinger) (string, error) {
+	m, err := si.encounter(ctx, f.EncounterID)
+	if err != nil {
+		return "", err
 	}
 	sm := m[f.sampleID]
 	if sm == nil || len(sm.Image) == 0 {
@@ -242,6 +310,207 @@ func fingerView(t *fingerprint.Template, pos int) *FingerView {
 		v.Minutiae[i] = MinutiaView{X: m.X, Y: m.Y, Angle: m.Angle, Kind: kind}
 	}
 	return v
+}
+
+// faceTemplateFormat is the stored face template format the console reads
+// (node's faceTemplateFormat): gallery.FaceDim float32 values,
+// little-endian.
+const faceTemplateFormat = "dlib-resnet-128:f32le"
+
+// storedFace is one stored face template.
+type storedFace struct {
+	EncounterID string
+	sampleID    string
+	emb         []float32
+}
+
+// faceTemplates decodes a person's stored face templates.
+func (s *Server) faceTemplates(ctx context.Context, personID string) ([]storedFace, error) {
+	ts, err := s.n.Store().PersonTemplates(ctx, personID)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("person %s templates: %w", personID, err)
+	}
+	var out []storedFace
+	for _, st := range ts {
+		if st.Modality != string(gallery.Face) {
+			continue
+		}
+		if st.Format != faceTemplateFormat || len(st.Data) != 4*gallery.FaceDim {
+			return nil, fmt.Errorf("template %s: face template %q of %d bytes, want %q of %d", st.ID, st.Format, len(st.Data), faceTemplateFormat, 4*gallery.FaceDim)
+		}
+		v := make([]float32, gallery.FaceDim)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(st.Data[4*i:]))
+		}
+		out = append(out, storedFace{EncounterID: st.EncounterID, sampleID: st.SampleID, emb: v})
+	}
+	return out, nil
+}
+
+// consoleFaces builds a task's face views: the probe's face first, whose
+// template then picks each candidate's face.
+type consoleFaces struct {
+	s      *Server
+	images *sampleImages
+	engine *face.Engine // nil without the face models
+	probeT []float32    // the probe face's template, nil when it has none
+}
+
+// probe returns the view of the encounter's face the search used: its
+// best-quality usable face, else its best-quality face sample (a failure
+// to acquire, shown with its reason); nil when it has no face sample.
+// owners are the identities that may hold the encounter's templates.
+func (cf *consoleFaces) probe(ctx context.Context, encounterID string, owners []string) (*FaceView, error) {
+	m, err := cf.images.encounter(ctx, encounterID)
+	if err != nil {
+		return nil, err
+	}
+	var best *store.Sample
+	for _, sm := range m {
+		if sm.Modality != string(gallery.Face) {
+			continue
+		}
+		ok, bestOK := sm.Status == store.SampleOK, best != nil && best.Status == store.SampleOK
+		if best == nil || (ok && !bestOK) || (ok == bestOK && (sm.Quality > best.Quality || sm.Quality == best.Quality && sm.ID < best.ID)) {
+			best = sm
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	for _, id := range owners {
+		fs, err := cf.s.faceTemplates(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range fs {
+			if f.sampleID == best.ID {
+				cf.probeT = f.emb
+			}
+		}
+	}
+	return cf.view(best), nil
+}
+
+// candidate returns the view of the candidate's face the face score came
+// from: of its face templates outside the probe encounter, the one
+// closest to the probe's (the gallery's face score is the best cosine over
+// them), or its best-quality one when the probe has no face template; nil
+// when it has none.
+func (cf *consoleFaces) candidate(ctx context.Context, personID, probeEncounter string) (*FaceView, error) {
+	fs, err := cf.s.faceTemplates(ctx, personID)
+	if err != nil {
+		return nil, err
+	}
+	var best *store.Sample
+	bestScore := math.Inf(-1)
+	for _, f := range fs {
+		if f.EncounterID == probeEncounter {
+			continue
+		}
+		m, err := cf.images.encounter(ctx, f.EncounterID)
+		if err != nil {
+			return nil, err
+		}
+		sm := m[f.sampleID]
+		if sm == nil {
+			continue
+		}
+		sc := float64(sm.Quality)
+		if cf.probeT != nil {
+			sc = float64(face.Cosine(cf.probeT, f.emb))
+		}
+		if sc > bestScore {
+			best, bestScore = sm, sc
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	v := cf.view(best)
+	if cf.probeT != nil {
+		v.Score = &bestScore
+	}
+	return v, nil
+}
+
+// keypointNames are face.Detection's keypoints in order.
+var keypointNames = [face.NumKeypoints]string{"right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear"}
+
+// view renders a face sample. What the node did not keep or cannot align
+// leaves Chip (and Image) empty with the reason; it never fails the task.
+func (cf *consoleFaces) view(sm *store.Sample) *FaceView {
+	v := &FaceView{SampleID: sm.ID, Quality: sm.Quality, Status: sm.Status}
+	if len(sm.Image) == 0 {
+		v.Reason = "image not kept: the node stores templates only (keep_images is off)"
+		return v
+	}
+	img, err := face.Decode(bytes.NewReader(sm.Image))
+	if err != nil {
+		v.Reason = fmt.Sprintf("kept image unreadable: %v", err)
+		return v
+	}
+	b := img.Bounds()
+	v.Width, v.Height = b.Dx(), b.Dy()
+	if v.Image, err = imageDataURL(sm.Image, img); err != nil {
+		v.Reason = fmt.Sprintf("kept image: %v", err)
+		return v
+	}
+	if cf.engine == nil {
+		v.Reason = "face engine not loaded (face models not installed: bix models pull): no aligned face"
+		return v
+	}
+	dets, err := cf.engine.Detect(img)
+	if err != nil {
+		v.Reason = fmt.Sprintf("face detection: %v", err)
+		return v
+	}
+	if len(dets) == 0 {
+		v.Reason = "no face found in the kept image"
+		return v
+	}
+	// The subject's face is the largest, as face.Primary picks it at
+	// enrollment.
+	d := dets[0]
+	for _, x := range dets[1:] {
+		if x.Box.Width()*x.Box.Height() > d.Box.Width()*d.Box.Height() {
+			d = x
+		}
+	}
+	v.Box = []float64{d.Box.X0, d.Box.Y0, d.Box.X1, d.Box.Y1}
+	for i, p := range d.Keypoints {
+		v.Keypoints = append(v.Keypoints, FaceKeypoint{Name: keypointNames[i], X: p.X, Y: p.Y})
+	}
+	chip, err := cf.engine.Chip(img, &d)
+	if err != nil {
+		v.Reason = fmt.Sprintf("face alignment: %v", err)
+		return v
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, chip); err != nil {
+		v.Reason = fmt.Sprintf("aligned face: %v", err)
+		return v
+	}
+	v.Chip = "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())
+	v.ChipSize = face.ChipSize
+	return v
+}
+
+// imageDataURL returns a kept image as a data: URL: JPEG and PNG as they
+// are, img re-encoded as PNG otherwise.
+func imageDataURL(raw []byte, img image.Image) (string, error) {
+	switch mime := http.DetectContentType(raw); mime {
+	case "image/jpeg", "image/png":
+		return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(raw), nil
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", fmt.Errorf("encode PNG: %w", err)
+	}
+	return "data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes()), nil
 }
 
 // AuditEntry is one audit log entry with its index.

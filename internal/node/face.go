@@ -112,6 +112,11 @@ func (n *Node) loadFace() error {
 // FaceEnabled reports whether the node reads face images.
 func (n *Node) FaceEnabled() bool { return n.face != nil }
 
+// FaceEngine returns the node's face engine, nil when it is not loaded
+// (see FaceEnabled). The console uses it to show kept face images aligned
+// as the embedder sees them.
+func (n *Node) FaceEngine() *face.Engine { return n.face }
+
 // MaxFacePixels bounds a face image.
 const MaxFacePixels = 4096 * 4096
 

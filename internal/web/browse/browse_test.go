@@ -3,6 +3,7 @@ package browse
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/png"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/bixproject/bix/face"
 	"github.com/bixproject/bix/face/models"
 	"github.com/bixproject/bix/internal/node"
 	"github.com/bixproject/bix/internal/shareddata"
@@ -520,7 +522,8 @@ func (d *driver) do(step string, actions ...chromedp.Action[chromedp.Void]) {
 }
 
 // a11y checks the page on screen: one h1, every form control labelled,
-// every button and link named, every canvas described, ids unique.
+// every button and link named, every canvas described, every image with
+// alt text, ids unique.
 func (d *driver) a11y(page string) {
 	d.t.Helper()
 	bad, err := chromedp.Run(d.bctx, chromedp.Evaluate[[]string](`(() => {
@@ -532,6 +535,8 @@ func (d *driver) a11y(page string) {
 			if (!e.textContent.trim() && !e.getAttribute("aria-label")) out.push("unnamed " + e.outerHTML);
 		for (const e of document.querySelectorAll("canvas"))
 			if (!e.getAttribute("aria-label")) out.push("undescribed canvas");
+		for (const e of document.querySelectorAll("img"))
+			if (!(e.getAttribute("alt") || "").trim()) out.push("image without alt text " + e.outerHTML.slice(0, 80));
 		const ids = new Set();
 		for (const e of document.querySelectorAll("[id]")) {
 			if (ids.has(e.id)) out.push("duplicate id " + e.id);
@@ -630,5 +635,26 @@ func TestConsoleFaceTask(t *testing.T) {
 	}
 	if got := d.text(".candidate h2"); !strings.Contains(got, "fused evidence") {
 		t.Errorf("candidate heading: %q", got)
+	}
+	// The probe's and the candidate's aligned faces beside the breakdown,
+	// decoded by the browser at the chip's size, described for screen
+	// readers.
+	faces, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`(() => {
+		const imgs = [...document.querySelectorAll(".face-evidence figure.faces img.face-chip")];
+		return Promise.all(imgs.map((i) => i.decode().catch(() => null))).then(() => imgs.map((i) => i.complete + " " + i.naturalWidth + "x" + i.naturalHeight + " " + i.alt));
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(faces) != 2 {
+		t.Fatalf("aligned faces shown: %q, want the probe's and the candidate's (page: %s)", faces, d.text("figure.faces"))
+	}
+	for i, who := range []string{"Probe face", "Candidate face"} {
+		if want := fmt.Sprintf("true %dx%d %s", face.ChipSize, face.ChipSize, who); !strings.HasPrefix(faces[i], want) {
+			t.Errorf("face %d: %q, want it rendered: %q...", i, faces[i], want)
+		}
+	}
+	if !strings.Contains(faces[1], "cosine 0.9") {
+		t.Errorf("candidate face's description lacks its cosine score: %q", faces[1])
 	}
 }

@@ -231,10 +231,10 @@ func Screenshots(ctx context.Context, dir string, demographicPersons int, logf f
 			}
 			defer fn.Stop()
 			if err := step("face-only task", SignIn(fn.URL, fn.ExaminerToken), chromedp.Navigate(fn.URL+"/#/task/"+fn.TaskID),
-				chromedp.WaitVisible(chromedp.CSS(`dl.fusion`))); err != nil {
+				chromedp.WaitVisible(chromedp.CSS(`dl.fusion`)), chromedp.WaitVisible(chromedp.CSS(`figure.faces img.face-chip`))); err != nil {
 				return err
 			}
-			return shoot(Shot{"examiner-task-face.png", "examiner", "a face-only duplicate: fusion breakdown, face score, two examiners required"})
+			return shoot(Shot{"examiner-task-face.png", "examiner", "a face-only duplicate: aligned faces side by side, fusion breakdown, face score, two examiners required"})
 		},
 		func() error {
 			return step("auditor log", SignIn(base, tok["auditor"]), chromedp.WaitVisible(chromedp.CSS(`#checkpoint .badge`)))

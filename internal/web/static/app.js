@@ -657,7 +657,9 @@ async function taskPage(id) {
     return el("section", { class: "card candidate", "aria-label": `Candidate ${c.rank}` },
       el("h2", {}, `Candidate ${c.rank}: `, el("a", { href: "#/persons/" + encodeURIComponent(c.person_id) }, c.person_id),
         ` — ${tc.fusion ? "fused evidence" : "fused score"} ${score(c.score)}`),
-      tc.fusion ? fusionFacts(tc.fusion, faces[0]) : null,
+      tc.fusion || v.probe_face || c.face
+        ? el("div", { class: "face-evidence" }, tc.fusion ? fusionFacts(tc.fusion, faces[0]) : null, faceComparison(v.probe_face, c.face, c.rank))
+        : null,
       c.fingers.length === 0 ? el("p", {}, "No finger of this candidate at the probe's positions.") : null,
       await Promise.all(c.fingers.map(async (f) => {
         const p = probeByPos.get(f.position);
@@ -757,6 +759,31 @@ function reviewSection(t, reviewedByMe) {
       ["Examiner", (r) => r.examiner], ["Outcome", (r) => r.outcome], ["Candidate", (r) => r.candidate || ""],
       ["Reason code", (r) => r.reason_code], ["Decided", (r) => fmtTime(r.decided_at)],
     ], rs, { id: "reviews" }));
+}
+
+// faceComparison shows the probe's and the candidate's faces side by side,
+// each aligned as the face embedder sees it, with the quality and the
+// cosine score; the kept photographs are behind a disclosure. A face the
+// node cannot show says why (images not kept, no face engine). Nothing
+// when neither has a face.
+function faceComparison(probe, cand, rank) {
+  if (!probe && !cand) return null;
+  const side = (label, f) => {
+    if (!f) return el("div", { class: "face-side" }, el("p", { class: "face-missing" }, `${label}: no face sample.`));
+    const facts = `quality ${f.quality}${f.status === "ok" ? "" : ` (${f.status})`}${typeof f.score === "number" ? `, cosine ${score(f.score)} to the probe` : ""}`;
+    return el("div", { class: "face-side" },
+      f.chip
+        ? el("img", { class: "face-chip", src: f.chip, width: f.chip_size, height: f.chip_size,
+          alt: `${label} face, aligned to the face model's template (eyes and mouth at fixed places); ${facts}.` })
+        : el("p", { class: "face-missing", role: "note" }, `${label}: no aligned face — ${f.reason || "unavailable"}.`),
+      el("div", { class: "face-caption" }, `${label}: ${facts}`));
+  };
+  const photos = [["Probe", probe], ["Candidate", cand]].filter(([, f]) => f && f.image);
+  return el("figure", { class: "faces", "aria-label": `Faces of the probe and candidate ${rank}` },
+    el("div", { class: "face-pair" }, side("Probe", probe), side("Candidate", cand)),
+    el("figcaption", {}, "Aligned faces, probe left, candidate right."),
+    photos.length ? el("details", { class: "face-photos" }, el("summary", {}, "Photographs as captured"),
+      photos.map(([label, f]) => el("img", { src: f.image, width: f.width, height: f.height, alt: `${label} photograph as captured, ${f.width}×${f.height} pixels.` }))) : null);
 }
 
 // fusionFacts shows how a candidate's fused evidence is made up (searches
