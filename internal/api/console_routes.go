@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -312,11 +311,6 @@ func fingerView(t *fingerprint.Template, pos int) *FingerView {
 	return v
 }
 
-// faceTemplateFormat is the stored face template format the console reads
-// (node's faceTemplateFormat): gallery.FaceDim float32 values,
-// little-endian.
-const faceTemplateFormat = "dlib-resnet-128:f32le"
-
 // storedFace is one stored face template.
 type storedFace struct {
 	EncounterID string
@@ -338,12 +332,9 @@ func (s *Server) faceTemplates(ctx context.Context, personID string) ([]storedFa
 		if st.Modality != string(gallery.Face) {
 			continue
 		}
-		if st.Format != faceTemplateFormat || len(st.Data) != 4*gallery.FaceDim {
-			return nil, fmt.Errorf("template %s: face template %q of %d bytes, want %q of %d", st.ID, st.Format, len(st.Data), faceTemplateFormat, 4*gallery.FaceDim)
-		}
-		v := make([]float32, gallery.FaceDim)
-		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(st.Data[4*i:]))
+		v, err := node.DecodeFaceTemplate(st.Format, st.Data)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", st.ID, err)
 		}
 		out = append(out, storedFace{EncounterID: st.EncounterID, sampleID: st.SampleID, emb: v})
 	}

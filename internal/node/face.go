@@ -146,6 +146,12 @@ func encodeFace(v []float32) []byte {
 	return b
 }
 
+// DecodeFaceTemplate returns the embedding a stored face template holds,
+// or an error naming what is wrong with the format or length.
+func DecodeFaceTemplate(format string, b []byte) ([]float32, error) {
+	return decodeFace(format, b)
+}
+
 func decodeFace(format string, b []byte) ([]float32, error) {
 	if format != faceTemplateFormat {
 		return nil, fmt.Errorf("unknown face template format %q", format)
