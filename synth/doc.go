@@ -10,11 +10,12 @@
 //   - a master fingerprint (the finger itself) is made from a fingerprint
 //     area, a pattern class with its singular points, an orientation field
 //     from the Sherlock–Monro zero-pole model with the Vizcaya–Gerhardt
-//     correction, a ridge-frequency map, and a ridge pattern grown from a few
-//     random seeds by iterative, spatially varying Gabor filtering. Minutiae
-//     are not placed: they appear where growing ridge fronts meet out of
-//     phase and where the orientation and frequency force ridges to start or
-//     end (see NewFinger and Finger.Minutiae);
+//     correction, a ridge-frequency map, and a ridge pattern grown from
+//     dense random seeds by a few iterations of spatially varying Gabor
+//     filtering, stopped soon after the fronts meet. Minutiae are not
+//     placed: they appear where growing ridge fronts meet out of phase and
+//     where the orientation and frequency force ridges to start or end (see
+//     NewFinger and Finger.Minutiae);
 //   - an impression of a master (one touch on a 500 ppi sensor) applies a
 //     partial contact area, displacement, rotation, the non-linear plastic
 //     distortion model of Cappelli, Maio and Maltoni ("Modelling plastic

@@ -146,11 +146,23 @@ func bankIndex(th, p float64) int {
 	return o*bankPeriods + pi
 }
 
-// growth parameters
+// Growth parameters. Ridges form at many initiation sites at once and the
+// pattern sets soon after the fronts spreading from them meet (Kücken and
+// Newell, "Fingerprint formation", J. Theor. Biol. 235, 2005): each meeting
+// out of phase leaves minutiae of either polarity at a random place. So the
+// seeds are dense and growth stops a few iterations after the fronts have
+// covered the area. Growing much longer (it was 22 iterations from seeds 70
+// pixels apart) anneals the pattern: minutiae of opposite polarity glide
+// together and cancel, and what remains are the minutiae the orientation
+// field forces, in chains of one polarity along the same lines (core to
+// delta, across whorls) in every finger of a class. Those repeated
+// configurations made impostors of the same class match: 0.18 % of
+// synthetic impostor scores reached fingerprint.DefaultThreshold against
+// 0.009 % on FVC2002, 86 % of them between fingers of the same class.
 const (
-	growIterations = 22
+	growIterations = 8
 	growGain       = 3.0
-	seedSpacing    = 70.0 // full-resolution pixels between seeds, on average
+	seedSpacing    = 25.0 // full-resolution pixels between seeds, on average
 )
 
 // master returns the grown ridge field, growing it on first use.
