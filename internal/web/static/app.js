@@ -632,10 +632,13 @@ function reviewReason(r) {
   return { minor: "minor", face_only: "face-only match" }[r] || r;
 }
 
+// reasons are the reason codes offered per outcome: fingerprint ones, then
+// facial comparison ones (morphological features, as FISWG's facial
+// comparison guidelines describe them).
 const reasons = {
-  same: ["minutiae-agree", "minutiae-and-pattern-agree"],
-  different: ["minutiae-disagree", "pattern-differs", "core-delta-differ"],
-  inconclusive: ["insufficient-quality", "insufficient-overlap", "needs-second-examiner"],
+  same: ["minutiae-agree", "minutiae-and-pattern-agree", "facial-features-agree"],
+  different: ["minutiae-disagree", "pattern-differs", "core-delta-differ", "facial-features-differ"],
+  inconclusive: ["insufficient-quality", "insufficient-overlap", "face-image-insufficient", "needs-second-examiner"],
 };
 
 async function taskPage(id) {
