@@ -53,14 +53,15 @@ type Party struct {
 	// Tokens are bearer tokens of ready-made users by name (officer,
 	// examiner, supervisor, auditor).
 	Tokens map[string]string
+
+	cancel context.CancelFunc // stops the servers (StartParty)
+	errs   chan error         // their results
 }
 
 // Pair is two partner nodes.
 type Pair struct {
 	A, B      *Party
 	Agreement []byte // the signed agreement file both nodes use
-	cancel    context.CancelFunc
-	errs      chan error
 }
 
 // Options configure StartPair.
@@ -90,6 +91,156 @@ func StartPair(ctx context.Context, opt Options) (*Pair, error) {
 	if opt.Parties != nil {
 		specs = *opt.Parties
 	}
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	var staged [2]*Staged
+	closeAll := func() {
+		for _, s := range staged {
+			if s != nil {
+				s.Close()
+			}
+		}
+	}
+	for i, s := range specs {
+		st, err := StageParty(s, filepath.Join(opt.Dir, s.ID), now())
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		staged[i] = st
+	}
+	file, err := WriteAgreement(AgreementSpec{DailyQuota: opt.DailyQuota, Now: now()}, staged[0], staged[1])
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	pair := &Pair{Agreement: file}
+	var parties [2]*Party
+	for i, st := range staged {
+		p, err := StartParty(ctx, st, [][]byte{file}, opt)
+		if err != nil {
+			for _, started := range parties[:i] {
+				started.Stop()
+			}
+			closeAll()
+			return nil, err
+		}
+		parties[i] = p
+	}
+	pair.A, pair.B = parties[0], parties[1]
+	return pair, nil
+}
+
+// Staged is a party whose identity and listeners exist but whose node has
+// not started: what an agreement naming it needs (its exchange endpoint,
+// certificate pin and signing key). StartParty starts it.
+type Staged struct {
+	Spec        PartySpec
+	Dir         string
+	Identity    *exchange.Identity
+	ExchangeURL string
+	apiLn, xLn  net.Listener
+}
+
+// StageParty makes dir, a fresh identity for spec saved in it, and the
+// party's API and exchange listeners on loopback ports chosen by the
+// system.
+func StageParty(spec PartySpec, dir string, now time.Time) (*Staged, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	id, err := exchange.NewIdentity(spec.ID, []string{"127.0.0.1", "localhost"}, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := id.Save(dir); err != nil {
+		return nil, err
+	}
+	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	xLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		apiLn.Close()
+		return nil, err
+	}
+	return &Staged{Spec: spec, Dir: dir, Identity: id, ExchangeURL: "https://" + xLn.Addr().String(), apiLn: apiLn, xLn: xLn}, nil
+}
+
+// Close releases the listeners of a party that will not be started.
+func (s *Staged) Close() {
+	s.apiLn.Close()
+	s.xLn.Close()
+}
+
+// AgreementSpec is what WriteAgreement needs besides the parties.
+type AgreementSpec struct {
+	// Template is a text/template of the agreement file; empty: the demo
+	// agreement (agreement.yaml.tmpl). It is executed with .From and
+	// .Until (the validity dates), .Quota and .Parties, each with ID,
+	// Name, Country, Endpoint, Pin and Key (base64 signing key).
+	Template string
+	// DailyQuota is .Quota (default 1000).
+	DailyQuota int
+	// Now dates the validity: from the day before to two years after
+	// (time.Now when zero).
+	Now time.Time
+}
+
+// WriteAgreement returns the agreement file spec makes for parties, with
+// their endpoints, pins and signing keys, signed by every one of them.
+func WriteAgreement(spec AgreementSpec, parties ...*Staged) ([]byte, error) {
+	tmpl := spec.Template
+	if tmpl == "" {
+		tmpl = agreementTemplate
+	}
+	quota := spec.DailyQuota
+	if quota <= 0 {
+		quota = 1000
+	}
+	now := spec.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	type tplParty struct{ ID, Name, Country, Endpoint, Pin, Key string }
+	data := struct {
+		From, Until string
+		Quota       int
+		Parties     []tplParty
+	}{From: now.AddDate(0, 0, -1).UTC().Format("2006-01-02"), Until: now.AddDate(2, 0, 0).UTC().Format("2006-01-02"), Quota: quota}
+	for _, p := range parties {
+		data.Parties = append(data.Parties, tplParty{ID: p.Spec.ID, Name: p.Spec.Name, Country: p.Spec.Country, Endpoint: p.ExchangeURL,
+			Pin: p.Identity.Pin(), Key: base64.StdEncoding.EncodeToString(p.Identity.SigningPublicKey())})
+	}
+	t, err := template.New("agreement").Parse(tmpl)
+	if err != nil {
+		return nil, fmt.Errorf("demo agreement: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return nil, err
+	}
+	ag, err := agreement.Parse(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("demo agreement: %w", err)
+	}
+	for _, p := range parties {
+		if err := ag.Sign(p.Identity.SigningKey, p.Spec.ID); err != nil {
+			return nil, fmt.Errorf("demo agreement: signing for %s: %w", p.Spec.ID, err)
+		}
+	}
+	return ag.File()
+}
+
+// StartParty writes the signed agreement files into the staged party's
+// directory (agreement.yaml, then agreement-<id>.yaml for each further
+// one), has its node verify them, opens the node, adds the ready-made
+// users and serves its API and exchange (with the outbox) on the staged
+// listeners. Of opt it uses Logger, Now and Shortlist. Stop stops it.
+func StartParty(ctx context.Context, s *Staged, agreements [][]byte, opt Options) (*Party, error) {
 	logger := opt.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -98,177 +249,104 @@ func StartPair(ctx context.Context, opt Options) (*Pair, error) {
 	if opt.Now != nil {
 		now = opt.Now
 	}
-	type prep struct {
-		ids         *exchange.Identity
-		apiLn, xLn  net.Listener
-		dir         string
-		endpointURL string
-	}
-	var preps [2]prep
-	closeAll := func() {
-		for _, p := range preps {
-			if p.apiLn != nil {
-				p.apiLn.Close()
-			}
-			if p.xLn != nil {
-				p.xLn.Close()
-			}
-		}
-	}
-	for i, s := range specs {
-		dir := filepath.Join(opt.Dir, s.ID)
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, err
-		}
-		id, err := exchange.NewIdentity(s.ID, []string{"127.0.0.1", "localhost"}, now())
-		if err != nil {
-			return nil, err
-		}
-		if err := id.Save(dir); err != nil {
-			return nil, err
-		}
-		apiLn, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			closeAll()
-			return nil, err
-		}
-		xLn, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			apiLn.Close()
-			closeAll()
-			return nil, err
-		}
-		preps[i] = prep{ids: id, apiLn: apiLn, xLn: xLn, dir: dir, endpointURL: "https://" + xLn.Addr().String()}
-	}
-
-	// The agreement, signed by both.
-	type tplParty struct{ ID, Name, Country, Endpoint, Pin, Key string }
-	quota := opt.DailyQuota
-	if quota <= 0 {
-		quota = 1000
-	}
-	data := struct {
-		From, Until string
-		Quota       int
-		Parties     []tplParty
-	}{From: now().AddDate(0, 0, -1).UTC().Format("2006-01-02"), Until: now().AddDate(2, 0, 0).UTC().Format("2006-01-02"), Quota: quota}
-	for i, s := range specs {
-		data.Parties = append(data.Parties, tplParty{ID: s.ID, Name: s.Name, Country: s.Country, Endpoint: preps[i].endpointURL,
-			Pin: preps[i].ids.Pin(), Key: base64.StdEncoding.EncodeToString(preps[i].ids.SigningPublicKey())})
-	}
-	var buf bytes.Buffer
-	if err := template.Must(template.New("agreement").Parse(agreementTemplate)).Execute(&buf, data); err != nil {
-		closeAll()
-		return nil, err
-	}
-	ag, err := agreement.Parse(buf.Bytes())
-	if err != nil {
-		closeAll()
-		return nil, fmt.Errorf("demo agreement: %w", err)
-	}
-	for i, s := range specs {
-		if err := ag.Sign(preps[i].ids.SigningKey, s.ID); err != nil {
-			closeAll()
-			return nil, fmt.Errorf("demo agreement: signing for %s: %w", s.ID, err)
-		}
-	}
-	file, err := ag.File()
-	if err != nil {
-		closeAll()
-		return nil, err
-	}
-
-	runCtx, cancel := context.WithCancel(context.Background())
-	pair := &Pair{Agreement: file, cancel: cancel, errs: make(chan error, 8)}
-	var parties [2]*Party
-	for i, s := range specs {
-		p := preps[i]
-		if err := os.WriteFile(filepath.Join(p.dir, "agreement.yaml"), file, 0o644); err != nil {
-			cancel()
-			closeAll()
-			return nil, err
-		}
-		// Each node reads and verifies the agreement itself.
-		own, err := agreement.Parse(file)
+	var ags []*agreement.Agreement
+	for i, file := range agreements {
+		// The node reads and verifies each agreement itself.
+		ag, err := agreement.Parse(file)
 		if err == nil {
-			err = own.Verify()
+			err = ag.Verify()
 		}
 		if err != nil {
-			cancel()
-			closeAll()
-			return nil, fmt.Errorf("%s: agreement: %w", s.ID, err)
+			return nil, fmt.Errorf("%s: agreement: %w", s.Spec.ID, err)
 		}
-		kek, err := store.ParseKEK(store.GenerateKeyText())
-		if err != nil {
-			cancel()
-			closeAll()
+		name := "agreement.yaml"
+		if i > 0 {
+			name = "agreement-" + ag.ID + ".yaml"
+		}
+		if err := os.WriteFile(filepath.Join(s.Dir, name), file, 0o644); err != nil {
 			return nil, err
 		}
-		nlog := logger.With("node", s.ID)
-		// A border node wants few false candidates: FPIR 0.1 % rather than
-		// the default 1 %.
-		n, err := node.Open(ctx, node.Config{DataDir: p.dir, NodeID: s.ID, Country: s.Country, KEK: kek, Listen: p.apiLn.Addr().String(),
-			Thresholds: node.Thresholds{TargetFPIR: 0.001}, Shortlist: opt.Shortlist}, nlog)
-		if err != nil {
-			cancel()
-			closeAll()
-			return nil, fmt.Errorf("%s: %w", s.ID, err)
-		}
-		other := specs[1-i].ID
-		x, err := exchange.New(ctx, exchange.Config{Node: n, Identity: p.ids, Agreements: []*agreement.Agreement{own},
-			Endpoints: map[string]string{other: preps[1-i].endpointURL}, Now: now, Logger: nlog})
+		ags = append(ags, ag)
+	}
+	kek, err := store.ParseKEK(store.GenerateKeyText())
+	if err != nil {
+		return nil, err
+	}
+	nlog := logger.With("node", s.Spec.ID)
+	// A border node wants few false candidates: FPIR 0.1 % rather than the
+	// default 1 %.
+	n, err := node.Open(ctx, node.Config{DataDir: s.Dir, NodeID: s.Spec.ID, Country: s.Spec.Country, KEK: kek, Listen: s.apiLn.Addr().String(),
+		Thresholds: node.Thresholds{TargetFPIR: 0.001}, Shortlist: opt.Shortlist}, nlog)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.Spec.ID, err)
+	}
+	// Partner endpoints are the agreements' (the staged listeners').
+	x, err := exchange.New(ctx, exchange.Config{Node: n, Identity: s.Identity, Agreements: ags, Now: now, Logger: nlog})
+	if err != nil {
+		n.Close()
+		return nil, fmt.Errorf("%s: %w", s.Spec.ID, err)
+	}
+	party := &Party{Spec: s.Spec, Dir: s.Dir, Node: n, API: api.NewServer(n, nlog), APIURL: "http://" + s.apiLn.Addr().String(),
+		Exchange: x, ExchangeURL: s.ExchangeURL, Identity: s.Identity, Tokens: map[string]string{}}
+	// The API (and so the console) reaches the partners through it.
+	party.API.SetExchange(x)
+	party.AdminToken, err = n.Bootstrap(ctx)
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	system := node.Actor{User: "demo-setup", Role: node.RoleSystem}
+	for _, u := range []struct {
+		name string
+		role node.Role
+	}{{"officer", node.RoleOfficer}, {"examiner", node.RoleExaminer}, {"examiner2", node.RoleExaminer}, {"supervisor", node.RoleSupervisor}, {"auditor", node.RoleAuditor}} {
+		tok, err := n.AddUser(ctx, system, u.name, u.role)
 		if err != nil {
 			n.Close()
-			cancel()
-			closeAll()
-			return nil, fmt.Errorf("%s: %w", s.ID, err)
+			return nil, fmt.Errorf("%s: user %s: %w", s.Spec.ID, u.name, err)
 		}
-		party := &Party{Spec: s, Dir: p.dir, Node: n, API: api.NewServer(n, nlog), APIURL: "http://" + p.apiLn.Addr().String(),
-			Exchange: x, ExchangeURL: p.endpointURL, Identity: p.ids, Tokens: map[string]string{}}
-		// The API (and so the console) reaches the partner through it.
-		party.API.SetExchange(x)
-		party.AdminToken, err = n.Bootstrap(ctx)
-		if err != nil {
-			return nil, err
-		}
-		system := node.Actor{User: "demo-setup", Role: node.RoleSystem}
-		for _, u := range []struct {
-			name string
-			role node.Role
-		}{{"officer", node.RoleOfficer}, {"examiner", node.RoleExaminer}, {"examiner2", node.RoleExaminer}, {"supervisor", node.RoleSupervisor}, {"auditor", node.RoleAuditor}} {
-			tok, err := n.AddUser(ctx, system, u.name, u.role)
-			if err != nil {
-				return nil, fmt.Errorf("%s: user %s: %w", s.ID, u.name, err)
-			}
-			party.Tokens[u.name] = tok
-		}
-		parties[i] = party
-		go func(ln net.Listener) { pair.errs <- party.API.Serve(runCtx, ln) }(p.apiLn)
-		go func(ln net.Listener) { pair.errs <- x.Serve(runCtx, ln) }(p.xLn)
-		go func() { pair.errs <- x.Run(runCtx) }()
+		party.Tokens[u.name] = tok
 	}
-	pair.A, pair.B = parties[0], parties[1]
-	return pair, nil
+	runCtx, cancel := context.WithCancel(context.Background())
+	party.cancel, party.errs = cancel, make(chan error, 3)
+	go func() { party.errs <- party.API.Serve(runCtx, s.apiLn) }()
+	go func() { party.errs <- x.Serve(runCtx, s.xLn) }()
+	go func() { party.errs <- x.Run(runCtx) }()
+	return party, nil
+}
+
+// Stop stops the party's servers and outbox and closes its store.
+func (p *Party) Stop() error {
+	var errs []error
+	if p.cancel != nil {
+		p.cancel()
+		for i := 0; i < cap(p.errs); i++ {
+			select {
+			case err := <-p.errs:
+				if err != nil && !errors.Is(err, net.ErrClosed) {
+					errs = append(errs, err)
+				}
+			case <-time.After(15 * time.Second):
+				errs = append(errs, fmt.Errorf("demo: %s: servers did not stop", p.Spec.ID))
+				i = cap(p.errs)
+			}
+		}
+	}
+	return errors.Join(append(errs, p.Node.Close())...)
 }
 
 // Stop stops both nodes' servers and closes their stores.
 func (p *Pair) Stop() error {
-	p.cancel()
-	var errs []error
-	for i := 0; i < 6; i++ {
-		select {
-		case err := <-p.errs:
-			if err != nil && !errors.Is(err, net.ErrClosed) {
-				errs = append(errs, err)
-			}
-		case <-time.After(15 * time.Second):
-			errs = append(errs, errors.New("demo: servers did not stop"))
-			i = 6
+	parties := []*Party{p.A, p.B}
+	for _, party := range parties {
+		if party != nil && party.cancel != nil {
+			party.cancel() // both stop at once
 		}
 	}
-	for _, party := range []*Party{p.A, p.B} {
+	var errs []error
+	for _, party := range parties {
 		if party != nil {
-			errs = append(errs, party.Node.Close())
+			errs = append(errs, party.Stop())
 		}
 	}
 	return errors.Join(errs...)
