@@ -172,26 +172,63 @@ var ErrPosition = errors.New("finger position out of range 0..10")
 // The template is prepared (or described, with the pre-filter) before the
 // gallery is locked, so concurrent Adds use all cores.
 func (g *Gallery) Add(personID, templateID string, pos int, t *fingerprint.Template) error {
-	if pos < 0 || pos > 10 {
-		return fmt.Errorf("template %s: %w: %d", templateID, ErrPosition, pos)
+	r, err := g.Ready(personID, templateID, pos, t)
+	if err != nil {
+		return err
 	}
-	s := g.newSlot(t)
+	return g.AddPending([]Pending{r})
+}
+
+// Pending is a finger template made ready for the gallery by Gallery.Ready
+// (prepared for the matcher, or described for the pre-filter), to be added
+// with others under one lock by AddPending.
+type Pending struct {
+	personID, templateID string
+	pos                  int
+	s                    *slot
+}
+
+// Ready prepares template templateID of personID at finger position pos for
+// AddPending, as Add does, without locking the gallery: loaders call it on
+// every core and add the results in batches.
+func (g *Gallery) Ready(personID, templateID string, pos int, t *fingerprint.Template) (Pending, error) {
+	if pos < 0 || pos > 10 {
+		return Pending{}, fmt.Errorf("template %s: %w: %d", templateID, ErrPosition, pos)
+	}
+	return Pending{personID: personID, templateID: templateID, pos: pos, s: g.newSlot(t)}, nil
+}
+
+// AddPending adds templates made ready by Ready under one lock, in order. A
+// template id already in the gallery (or twice in rs) is not added again;
+// the others are, and the error names every refused one.
+func (g *Gallery) AddPending(rs []Pending) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if _, dup := g.where[templateID]; dup {
-		return fmt.Errorf("template %s already in the gallery", templateID)
+	var errs []error
+	for _, r := range rs {
+		if err := g.addLocked(r); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if _, dup := g.faces.where[templateID]; dup {
-		return fmt.Errorf("template %s already in the gallery", templateID)
+	return errors.Join(errs...)
+}
+
+// addLocked adds r (g.mu held).
+func (g *Gallery) addLocked(r Pending) error {
+	if _, dup := g.where[r.templateID]; dup {
+		return fmt.Errorf("template %s already in the gallery", r.templateID)
 	}
-	pi := g.slot(personID)
+	if _, dup := g.faces.where[r.templateID]; dup {
+		return fmt.Errorf("template %s already in the gallery", r.templateID)
+	}
+	pi := g.slot(r.personID)
 	pr := &g.persons[pi]
 	if !pr.has() {
 		g.live++
 	}
-	pr.templates = append(pr.templates, templateID)
-	g.where[templateID] = loc{pos, len(g.byPos[pos])}
-	g.byPos[pos] = append(g.byPos[pos], entry{person: pi, t: s})
+	pr.templates = append(pr.templates, r.templateID)
+	g.where[r.templateID] = loc{r.pos, len(g.byPos[r.pos])}
+	g.byPos[r.pos] = append(g.byPos[r.pos], entry{person: pi, t: r.s})
 	g.n++
 	return nil
 }

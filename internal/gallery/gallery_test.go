@@ -2,10 +2,13 @@ package gallery
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bixproject/bix/fingerprint"
@@ -225,5 +228,76 @@ func TestImpostorScores(t *testing.T) {
 	}
 	if New(1).ImpostorScores(1, 10, 1) != nil {
 		t.Error("empty gallery gave scores")
+	}
+}
+
+// TestAddPendingMatchesAdd builds one gallery with Add and another from
+// batches made ready concurrently and added under one lock, in both modes:
+// the searches give the same candidates, and a batch adds its new templates
+// while refusing, by id, those already present.
+func TestAddPendingMatchesAdd(t *testing.T) {
+	ctx := context.Background()
+	for _, shortlist := range []int{0, 10} {
+		one := NewWith(Config{Workers: 2, Shortlist: shortlist})
+		batched := NewWith(Config{Workers: 2, Shortlist: shortlist})
+		const persons, fingers = 30, 2
+		pend := make([]Pending, persons*fingers)
+		var wg sync.WaitGroup
+		for p := range persons {
+			for f := 1; f <= fingers; f++ {
+				pid, tid := fmt.Sprintf("p%d", p), fmt.Sprintf("p%d-f%d", p, f)
+				tm := impression(master(uint64(p*10+f)), 1000+uint64(p*10+f))
+				if err := one.Add(pid, tid, f, tm); err != nil {
+					t.Fatal(err)
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := batched.Ready(pid, tid, f, tm)
+					if err != nil {
+						t.Error(err)
+					}
+					pend[p*fingers+f-1] = r
+				}()
+			}
+		}
+		wg.Wait()
+		for lo := 0; lo < len(pend); lo += 16 {
+			if err := batched.AddPending(pend[lo:min(lo+16, len(pend))]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if one.Len() != batched.Len() || one.Persons() != batched.Persons() {
+			t.Fatalf("shortlist %d: Len %d/%d Persons %d/%d", shortlist, one.Len(), batched.Len(), one.Persons(), batched.Persons())
+		}
+		for p := range persons {
+			probe := []Sample{{Position: 1, Template: impression(master(uint64(p*10+1)), 5000+uint64(p))}}
+			a, err := one.Identify(ctx, probe, Options{MaxCandidates: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := batched.Identify(ctx, probe, Options{MaxCandidates: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(a) != fmt.Sprint(b) {
+				t.Fatalf("shortlist %d, probe of p%d: Add gives %v, AddPending %v", shortlist, p, a, b)
+			}
+		}
+		dup := pend[3]
+		fresh, err := batched.Ready("p-new", "t-new", 1, master(999))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = batched.AddPending([]Pending{dup, fresh, fresh})
+		if err == nil || !strings.Contains(err.Error(), dup.templateID) || !strings.Contains(err.Error(), "t-new") {
+			t.Errorf("batch with duplicates: %v", err)
+		}
+		if !batched.Has("p-new") || batched.Len() != persons*fingers+1 {
+			t.Errorf("batch with duplicates: Has %v, Len %d", batched.Has("p-new"), batched.Len())
+		}
+		if _, err := batched.Ready("p", "t-bad", 11, master(1)); !errors.Is(err, ErrPosition) {
+			t.Errorf("Ready at position 11: %v", err)
+		}
 	}
 }

@@ -45,66 +45,91 @@ type descriptor [descWords]uint64
 // convention (counter-clockwise with y pointing up).
 type descPoint struct{ x, y, a float64 }
 
-func descPoints(t *fingerprint.Template) []descPoint {
+func descPoints(t *fingerprint.Template, buf []descPoint) []descPoint {
 	res := float64(t.Resolution)
 	if res <= 0 {
 		res = 500
 	}
 	s := 500 / res
-	ps := make([]descPoint, len(t.Minutiae))
-	for i, m := range t.Minutiae {
+	ps := buf[:0]
+	for _, m := range t.Minutiae {
 		// y up, so that segment directions share the minutiae's
 		// counter-clockwise convention.
-		ps[i] = descPoint{float64(m.X) * s, -float64(m.Y) * s, m.Angle}
+		ps = append(ps, descPoint{float64(m.X) * s, -float64(m.Y) * s, m.Angle})
 	}
 	return ps
 }
 
 // describe computes t's descriptor; soft sets the neighbouring bins of
 // features within softDist/softAngle of a boundary (for probes).
+//
+// Each minutia's neighbours are the descNeighbours points nearest to it
+// within the length range, ties to the lower index (refDescribe in the tests
+// is the plain form: a stable sort of every in-range pair, which the tests
+// check describe against). Squared distances are compared as the bits of the
+// non-negative float64s, whose order is the same, so that the range test is
+// one unsigned compare, and a point out of range or farther than the
+// farthest kept costs one more; the kept list starts full of sentinels
+// instead of growing. Angles already in range are not wrapped again.
 func describe(t *fingerprint.Template, soft bool) *descriptor {
 	var d descriptor
-	ps := descPoints(t)
+	var pbuf [128]descPoint
+	ps := descPoints(t, pbuf[:])
+	const (
+		minD2 = descDistMin * descDistMin
+		maxD2 = (descDistMin + descDistBins*descDistBin) * (descDistMin + descDistBins*descDistBin)
+	)
+	minU, maxU := math.Float64bits(minD2), math.Float64bits(maxD2)
+	const none = math.MaxUint64 // sentinel: no neighbour
 	type nb struct {
-		j  int
-		d2 float64
+		u uint64 // bits of the squared distance
+		j int
 	}
-	maxD2 := (descDistMin + descDistBins*descDistBin) * (descDistMin + descDistBins*descDistBin)
-	var buf [descNeighbours]nb
-	for i, p := range ps {
-		// The descNeighbours nearest within range, by insertion into a
-		// sorted array.
-		near := buf[:0]
+	var near [descNeighbours]nb
+	for _, p := range ps {
+		for k := range near {
+			near[k] = nb{none, 0}
+		}
+		last := uint64(none)
 		for j, q := range ps {
-			if j == i {
-				continue
-			}
 			dx, dy := q.x-p.x, q.y-p.y
-			d2 := dx*dx + dy*dy
-			if d2 < descDistMin*descDistMin || d2 >= maxD2 {
+			u := math.Float64bits(dx*dx + dy*dy)
+			if u-minU >= maxU-minU { // out of range; the point itself is at 0
+				u = none
+			}
+			if u >= last {
 				continue
 			}
-			if len(near) == descNeighbours && d2 >= near[len(near)-1].d2 {
-				continue
-			}
-			if len(near) < descNeighbours {
-				near = append(near, nb{})
-			}
-			k := len(near) - 1
-			for k > 0 && near[k-1].d2 > d2 {
+			k := descNeighbours - 1
+			for k > 0 && near[k-1].u > u {
 				near[k] = near[k-1]
 				k--
 			}
-			near[k] = nb{j, d2}
+			near[k] = nb{u, j}
+			last = near[descNeighbours-1].u
 		}
 		for _, n := range near {
+			if n.u == none {
+				break
+			}
 			q := ps[n.j]
-			dist := math.Sqrt(n.d2)
+			dist := math.Sqrt(math.Float64frombits(n.u))
 			seg := math.Atan2(q.y-p.y, q.x-p.x)
-			ai := wrapAngle(p.a - seg)
-			aj := wrapAngle(q.a - seg)
+			ai := wrapAngleFast(p.a - seg)
+			aj := wrapAngleFast(q.a - seg)
 			if !soft {
-				setFeature(&d, dist, ai, aj)
+				// setFeature on angles already wrapped.
+				db := int((dist - descDistMin) / descDistBin)
+				if db < 0 || db >= descDistBins {
+					continue
+				}
+				bi := int(ai/(2*math.Pi)*descAngleBins) % descAngleBins
+				bj := int(aj/(2*math.Pi)*descAngleBins) % descAngleBins
+				if bi < 0 || bj < 0 {
+					continue
+				}
+				k := (db*descAngleBins+bi)*descAngleBins + bj
+				d[k>>6] |= 1 << (k & 63)
 				continue
 			}
 			for _, dd := range softSteps(dist-descDistMin, descDistBin, softDist) {
@@ -162,6 +187,15 @@ func wrapAngle(a float64) float64 {
 		a -= 2 * math.Pi
 	}
 	return a
+}
+
+// wrapAngleFast is wrapAngle with the test for an angle already in range
+// inlined.
+func wrapAngleFast(a float64) float64 {
+	if a >= 0 && a < 2*math.Pi {
+		return a
+	}
+	return wrapAngle(a)
 }
 
 // common returns the number of bits set in both descriptors.

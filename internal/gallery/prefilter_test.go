@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"testing"
 
@@ -80,11 +81,11 @@ func TestShortlistAgreesWithExhaustive(t *testing.T) {
 	}
 }
 
-// refDescribe is the plain reference for describe's neighbour selection:
-// sort every in-range neighbour by distance and keep the nearest.
-func refDescribe(t *fingerprint.Template) *descriptor {
+// refDescribe is the plain reference for describe: measure every pair, sort
+// each minutia's in-range neighbours stably by distance and keep the nearest.
+func refDescribe(t *fingerprint.Template, soft bool) *descriptor {
 	var d descriptor
-	ps := descPoints(t)
+	ps := descPoints(t, nil)
 	maxD := descDistMin + descDistBins*descDistBin
 	for i, p := range ps {
 		type nb struct {
@@ -102,18 +103,57 @@ func refDescribe(t *fingerprint.Template) *descriptor {
 		sort.SliceStable(near, func(a, b int) bool { return near[a].d2 < near[b].d2 })
 		for _, n := range near[:min(len(near), descNeighbours)] {
 			q := ps[n.j]
+			dist := math.Sqrt(n.d2)
 			seg := math.Atan2(q.y-p.y, q.x-p.x)
-			setFeature(&d, math.Sqrt(n.d2), wrapAngle(p.a-seg), wrapAngle(q.a-seg))
+			ai, aj := wrapAngle(p.a-seg), wrapAngle(q.a-seg)
+			if !soft {
+				setFeature(&d, dist, ai, aj)
+				continue
+			}
+			for _, dd := range softSteps(dist-descDistMin, descDistBin, softDist) {
+				for _, da := range softSteps(ai, 2*math.Pi/descAngleBins, softAngle) {
+					for _, db := range softSteps(aj, 2*math.Pi/descAngleBins, softAngle) {
+						setFeature(&d, dist+dd, ai+da, aj+db)
+					}
+				}
+			}
 		}
 	}
 	return &d
 }
 
+// gridTemplate has n minutiae on a coarse lattice of step px pixels at
+// resolution res, so that many pairs are equally far apart (ties in the
+// neighbour order) and some coincide.
+func gridTemplate(seed uint64, n, step, res int) *fingerprint.Template {
+	r := rand.New(rand.NewPCG(seed, 3))
+	t := &fingerprint.Template{Width: 500, Height: 550, Resolution: res}
+	for range n {
+		t.Minutiae = append(t.Minutiae, fingerprint.Minutia{
+			X: step * r.IntN(500/step), Y: step * r.IntN(550/step), Angle: r.Float64() * 2 * math.Pi, Quality: 60,
+		})
+	}
+	return t
+}
+
+// TestDescribeMatchesReference checks describe's bit set against
+// refDescribe's, gallery and probe side, on random templates, impressions,
+// lattices full of equal distances and coincident points, templates of more
+// than 128 minutiae, a non-500 ppi resolution and the degenerate ones.
 func TestDescribeMatchesReference(t *testing.T) {
+	var ts []*fingerprint.Template
 	for s := range uint64(50) {
-		m := master(s)
-		if got, want := describe(m, false), refDescribe(m); *got != *want {
-			t.Fatalf("template %d: descriptor differs from the reference", s)
+		ts = append(ts, master(s), impression(master(s), s+100))
+	}
+	for s := range uint64(30) {
+		ts = append(ts, gridTemplate(s, 20+int(s)*7, []int{8, 12, 16, 24}[s%4], []int{500, 500, 1000, 250}[s%4]))
+	}
+	ts = append(ts, gridTemplate(99, 300, 4, 500), &fingerprint.Template{}, gridTemplate(7, 1, 8, 500), gridTemplate(8, 2, 8, 500))
+	for k, tm := range ts {
+		for _, soft := range []bool{false, true} {
+			if got, want := describe(tm, soft), refDescribe(tm, soft); *got != *want {
+				t.Fatalf("template %d (%d minutiae, soft %v): descriptor differs from the reference", k, len(tm.Minutiae), soft)
+			}
 		}
 	}
 }

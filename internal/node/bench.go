@@ -66,6 +66,9 @@ type BenchReport struct {
 	// store; WriteS the time to write the synthetic gallery.
 	LoadS  float64 `json:"load_s"`
 	WriteS float64 `json:"write_s"`
+	// LoadCPUS is the process CPU time (user and system, all threads)
+	// spent in the load (0 where it cannot be read).
+	LoadCPUS float64 `json:"load_cpu_s"`
 	// SameMasterMax is the highest score between templates of different
 	// identities made from the same master finger (a check that the
 	// warps make them distinct identities; compare fingerprint.DefaultThreshold).
@@ -217,6 +220,79 @@ func (b *benchSet) galleryTemplate(i int) *fingerprint.Template { return b.templ
 
 func (b *benchSet) probeTemplate(i int) *fingerprint.Template { return b.template(i, 2) }
 
+// write stores persons identities of ten gallery templates each (one
+// encounter and data key per identity, as enrollment does) into the store in
+// dir, one transaction per 1,000 persons, and returns the person ids.
+// progress, if not nil, is called every 20,000 persons and at the end.
+func (b *benchSet) write(ctx context.Context, dir string, kek *store.KEK, persons int, progress func(templates int)) ([]string, error) {
+	st, err := store.Open(ctx, dir, kek)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := b.writeTo(ctx, st, persons, progress)
+	if cerr := st.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("bench gallery: %w", cerr)
+	}
+	return ids, err
+}
+
+func (b *benchSet) writeTo(ctx context.Context, st *store.Store, persons int, progress func(templates int)) ([]string, error) {
+	ids := make([]string, persons)
+	const batch = 1000
+	for p0 := 0; p0 < persons; p0 += batch {
+		p1 := min(persons, p0+batch)
+		enc := make([][]byte, (p1-p0)*10)
+		var encErr error
+		var mu sync.Mutex
+		parallel(len(enc), func(k int) {
+			data, err := encodeTemplate(b.galleryTemplate(p0*10 + k))
+			if err != nil {
+				mu.Lock()
+				encErr = err
+				mu.Unlock()
+			}
+			enc[k] = data
+		})
+		if encErr != nil {
+			return nil, fmt.Errorf("bench gallery: %w", encErr)
+		}
+		err := st.Update(ctx, func(tx *store.Tx) error {
+			for p := p0; p < p1; p++ {
+				ids[p] = uuid.NewString()
+				key, err := tx.NewDataKey(ctx)
+				if err != nil {
+					return err
+				}
+				if err := tx.InsertPerson(ctx, &store.Person{ID: ids[p], Status: store.PersonActive}); err != nil {
+					return err
+				}
+				e := &store.Encounter{ID: uuid.NewString(), PersonID: ids[p], CapturedAt: time.Now(), Officer: "bench", Source: "bench", Status: store.EncounterEnrolled, KeyID: key.ID}
+				if err := tx.InsertEncounter(ctx, e); err != nil {
+					return err
+				}
+				for f := range 10 {
+					sm := &store.Sample{ID: uuid.NewString(), EncounterID: e.ID, Modality: "finger", Position: f + 1, Quality: 80, Status: store.SampleOK}
+					if err := tx.InsertSample(ctx, key, sm); err != nil {
+						return err
+					}
+					if err := tx.InsertTemplate(ctx, key, &store.Template{ID: uuid.NewString(), SampleID: sm.ID, EncounterID: e.ID, PersonID: ids[p],
+						Modality: "finger", Position: f + 1, Format: templateFormat, Data: enc[(p-p0)*10+f]}); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("bench gallery: %w", err)
+		}
+		if progress != nil && (p1%20000 == 0 || p1 == persons) {
+			progress(p1 * 10)
+		}
+	}
+	return ids, nil
+}
+
 func parallel(n int, fn func(i int)) {
 	var wg sync.WaitGroup
 	w := runtime.GOMAXPROCS(0)
@@ -286,66 +362,12 @@ func RunIdentifyBench(ctx context.Context, cfg BenchConfig) (*BenchReport, error
 
 	// Write the gallery: one transaction per 1,000 persons.
 	start = time.Now()
-	st, err := store.Open(ctx, dir, kek)
+	persons, err := b.write(ctx, dir, kek, rep.Persons, func(done int) {
+		logf("wrote %d of %d templates (%.1fs)", done, cfg.Gallery, time.Since(start).Seconds())
+	})
 	if err != nil {
 		return nil, err
 	}
-	persons := make([]string, rep.Persons)
-	const batch = 1000
-	for p0 := 0; p0 < rep.Persons; p0 += batch {
-		p1 := min(rep.Persons, p0+batch)
-		enc := make([][]byte, (p1-p0)*10)
-		var encErr error
-		var mu sync.Mutex
-		parallel(len(enc), func(k int) {
-			data, err := encodeTemplate(b.galleryTemplate(p0*10 + k))
-			if err != nil {
-				mu.Lock()
-				encErr = err
-				mu.Unlock()
-			}
-			enc[k] = data
-		})
-		if encErr != nil {
-			st.Close()
-			return nil, encErr
-		}
-		err := st.Update(ctx, func(tx *store.Tx) error {
-			for p := p0; p < p1; p++ {
-				persons[p] = uuid.NewString()
-				key, err := tx.NewDataKey(ctx)
-				if err != nil {
-					return err
-				}
-				if err := tx.InsertPerson(ctx, &store.Person{ID: persons[p], Status: store.PersonActive}); err != nil {
-					return err
-				}
-				e := &store.Encounter{ID: uuid.NewString(), PersonID: persons[p], CapturedAt: time.Now(), Officer: "bench", Source: "bench", Status: store.EncounterEnrolled, KeyID: key.ID}
-				if err := tx.InsertEncounter(ctx, e); err != nil {
-					return err
-				}
-				for f := range 10 {
-					sm := &store.Sample{ID: uuid.NewString(), EncounterID: e.ID, Modality: "finger", Position: f + 1, Quality: 80, Status: store.SampleOK}
-					if err := tx.InsertSample(ctx, key, sm); err != nil {
-						return err
-					}
-					if err := tx.InsertTemplate(ctx, key, &store.Template{ID: uuid.NewString(), SampleID: sm.ID, EncounterID: e.ID, PersonID: persons[p],
-						Modality: "finger", Position: f + 1, Format: templateFormat, Data: enc[(p-p0)*10+f]}); err != nil {
-						return err
-					}
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			st.Close()
-			return nil, err
-		}
-		if p1%20000 == 0 || p1 == rep.Persons {
-			logf("wrote %d of %d templates (%.1fs)", p1*10, cfg.Gallery, time.Since(start).Seconds())
-		}
-	}
-	st.Close()
 	rep.WriteS = time.Since(start).Seconds()
 
 	// Load: open the node as bix serve does.
@@ -353,16 +375,18 @@ func RunIdentifyBench(ctx context.Context, cfg BenchConfig) (*BenchReport, error
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	start = time.Now()
+	cpu0 := processCPU()
 	n, err := Open(ctx, Config{DataDir: dir, KEK: kek, Workers: cfg.Workers, Shortlist: cfg.Shortlist}, nil)
 	if err != nil {
 		return nil, err
 	}
 	defer n.Close()
 	rep.LoadS = time.Since(start).Seconds()
+	rep.LoadCPUS = (processCPU() - cpu0).Seconds()
 	runtime.GC()
 	runtime.ReadMemStats(&m1)
 	rep.BytesPerTemplate = float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc)) / float64(cfg.Gallery)
-	logf("loaded %d templates in %.1fs, %.0f bytes per template", n.Gallery().Len(), rep.LoadS, rep.BytesPerTemplate)
+	logf("loaded %d templates in %.1fs (%.1fs CPU), %.0f bytes per template", n.Gallery().Len(), rep.LoadS, rep.LoadCPUS, rep.BytesPerTemplate)
 
 	// Probes.
 	r := rand.New(rand.NewPCG(uint64(cfg.Seed), 99))

@@ -139,61 +139,70 @@ func (n *Node) openAudit(ctx context.Context) error {
 	return nil
 }
 
-// loadGallery decrypts every stored template into the gallery: one
-// goroutine reads and decrypts, the others decode and add (preparing the
-// template for the matcher or the pre-filter) on all cores.
+// loadBatch is how many finger templates a load worker makes ready before
+// adding them to the gallery under one lock.
+const loadBatch = 256
+
+// loadGallery decrypts every stored template into the gallery on all cores:
+// each worker reads ranges of the templates table, unwraps the data keys,
+// opens, decodes and prepares its templates (for the matcher, or the
+// pre-filter's descriptor) and adds them to the gallery a batch at a time.
+// Progress is logged every 100,000 templates.
 func (n *Node) loadGallery(ctx context.Context) error {
 	start := time.Now()
 	n.log.Info("loading gallery")
-	work := make(chan *store.Template, 1024)
-	var wg sync.WaitGroup
-	var errMu sync.Mutex
-	var firstErr error
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for t := range work {
-				var err error
-				if t.Modality == string(gallery.Face) {
-					var emb []float32
-					if emb, err = decodeFace(t.Format, t.Data); err == nil {
-						err = n.gal.AddFace(t.PersonID, t.ID, emb)
-					}
-				} else {
-					var ft *fingerprint.Template
-					if ft, err = decodeTemplate(t.Format, t.Data); err == nil {
-						err = n.gal.Add(t.PersonID, t.ID, t.Position, ft)
-					}
-				}
-				if err != nil {
-					errMu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("template %s: %w", t.ID, err)
-					}
-					errMu.Unlock()
-				}
-			}
-		}()
-	}
-	st, err := n.st.ScanTemplates(ctx, func(t *store.Template) error {
-		work <- t
+	workers := runtime.GOMAXPROCS(0)
+	batches := make([][]gallery.Pending, workers)
+	st, err := n.st.ScanTemplatesParallel(ctx, workers, func(w int, t *store.Template) error {
+		if err := n.loadTemplate(t, &batches[w]); err != nil {
+			return fmt.Errorf("template %s: %w", t.ID, err)
+		}
+		if len(batches[w]) >= loadBatch {
+			err := n.gal.AddPending(batches[w])
+			clear(batches[w])
+			batches[w] = batches[w][:0]
+			return err
+		}
 		return nil
 	}, func(s store.TemplateScan) {
 		if s.Loaded%100000 == 0 {
 			n.log.Info("loading gallery", "templates", s.Loaded, "erased", s.Erased, "elapsed", time.Since(start).String())
 		}
 	})
-	close(work)
-	wg.Wait()
 	if err == nil {
-		err = firstErr
+		for _, b := range batches {
+			if err = n.gal.AddPending(b); err != nil {
+				break
+			}
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("loading gallery: %w", err)
 	}
 	n.log.Info("gallery loaded", "templates", st.Loaded, "erased", st.Erased, "persons", n.gal.Persons(), "elapsed", time.Since(start).String())
 	n.metrics.galleryTemplates.Set(float64(n.gal.Len()))
+	return nil
+}
+
+// loadTemplate decodes stored template t: a face embedding is added to the
+// gallery at once, a finger template made ready and appended to batch.
+func (n *Node) loadTemplate(t *store.Template, batch *[]gallery.Pending) error {
+	if t.Modality == string(gallery.Face) {
+		emb, err := decodeFace(t.Format, t.Data)
+		if err != nil {
+			return err
+		}
+		return n.gal.AddFace(t.PersonID, t.ID, emb)
+	}
+	ft, err := decodeTemplate(t.Format, t.Data)
+	if err != nil {
+		return err
+	}
+	r, err := n.gal.Ready(t.PersonID, t.ID, t.Position, ft)
+	if err != nil {
+		return err
+	}
+	*batch = append(*batch, r)
 	return nil
 }
 

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -296,50 +298,167 @@ type TemplateScan struct {
 
 // ScanTemplates decrypts every template of active and pending persons and
 // calls fn with each, in storage order. Templates whose data key was erased
-// are skipped and counted. progress, if not nil, is called every 10,000 rows.
+// are skipped and counted. progress, if not nil, is called every 10,000
+// templates loaded.
 func (s *Store) ScanTemplates(ctx context.Context, fn func(*Template) error, progress func(TemplateScan)) (TemplateScan, error) {
-	var st TemplateScan
+	return s.ScanTemplatesParallel(ctx, 1, func(_ int, t *Template) error { return fn(t) }, progress)
+}
+
+// scanChunk is the number of template rowids a scan worker reads per query,
+// and scanProgress how many templates loaded between progress calls
+// (variables so that tests can make them small).
+var (
+	scanChunk    int64 = 4096
+	scanProgress int64 = 10000
+)
+
+// ScanTemplatesParallel is ScanTemplates on workers goroutines (at least
+// one): the templates table is cut into ranges of rowids that the workers
+// take in turn, each reading its range on its own connection, unwrapping the
+// data keys and opening the templates, and calling fn with its worker index
+// (0..workers-1, for per-worker state). fn is called concurrently from
+// different workers, and in storage order within a range; with one worker
+// the whole scan is in storage order. The first error stops every worker.
+// progress, if not nil, is called every 10,000 templates loaded, never
+// concurrently and with growing counts. Each range is read in its own
+// transaction, so a scan running beside writers may see some ranges before
+// and others after a write: it is meant for loading the gallery at start.
+func (s *Store) ScanTemplatesParallel(ctx context.Context, workers int, fn func(worker int, t *Template) error, progress func(TemplateScan)) (TemplateScan, error) {
+	var lo, hi sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT min(rowid), max(rowid) FROM templates`).Scan(&lo, &hi); err != nil {
+		return TemplateScan{}, fmt.Errorf("scan templates: %w", err)
+	}
+	if !lo.Valid {
+		return TemplateScan{}, nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next           atomic.Int64 // first rowid of the next range
+		loaded, erased atomic.Int64
+		progMu         sync.Mutex
+		reported       int64
+		errMu          sync.Mutex
+		firstErr       error
+		wg             sync.WaitGroup
+	)
+	next.Store(lo.Int64)
+	fail := func(err error) {
+		errMu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		errMu.Unlock()
+		cancel()
+	}
+	counted := func(n int64) {
+		if progress == nil || n%scanProgress != 0 {
+			return
+		}
+		progMu.Lock()
+		defer progMu.Unlock()
+		if n > reported {
+			reported = n
+			progress(TemplateScan{Loaded: int(n), Erased: int(erased.Load())})
+		}
+	}
+	chunk := scanChunk
+	for w := range max(1, workers) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var keys keyCache
+			for {
+				from := next.Add(chunk) - chunk
+				if from > hi.Int64 || ctx.Err() != nil {
+					return
+				}
+				err := s.scanRange(ctx, from, from+chunk, &keys, func(t *Template) error {
+					if t == nil {
+						erased.Add(1)
+						return nil
+					}
+					if err := fn(w, t); err != nil {
+						return err
+					}
+					counted(loaded.Add(1))
+					return nil
+				})
+				if err != nil {
+					fail(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st := TemplateScan{Loaded: int(loaded.Load()), Erased: int(erased.Load())}
+	if firstErr != nil {
+		return st, firstErr
+	}
+	return st, nil
+}
+
+// keyCache holds the data key last unwrapped by a scan worker: templates
+// are stored encounter by encounter, so consecutive rows share their key.
+type keyCache struct {
+	key *DataKey
+}
+
+// get returns data key id, unwrapping wrapped unless it is the cached one.
+func (c *keyCache) get(s *Store, id string, wrapped []byte) (*DataKey, error) {
+	if c.key != nil && c.key.ID == id {
+		return c.key, nil
+	}
+	k, err := s.unwrap(id, wrapped)
+	if err != nil {
+		return nil, err
+	}
+	c.key = k
+	return k, nil
+}
+
+// scanRange reads the templates of active and pending persons whose rowid
+// is in [from, to), decrypts each and calls fn with it, or with nil for a
+// template whose data key is erased.
+func (s *Store) scanRange(ctx context.Context, from, to int64, keys *keyCache, fn func(*Template) error) error {
 	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.sample_id, t.encounter_id, t.person_id, t.modality, t.position, t.format, t.sealed, e.key_id, k.wrapped
 		FROM templates t JOIN encounters e ON e.id = t.encounter_id JOIN persons p ON p.id = t.person_id
 		LEFT JOIN data_keys k ON k.id = e.key_id
-		WHERE p.status IN ('active', 'pending')
-		ORDER BY e.key_id`)
+		WHERE t.rowid >= ? AND t.rowid < ? AND p.status IN ('active', 'pending')
+		ORDER BY t.rowid`, from, to)
 	if err != nil {
-		return st, fmt.Errorf("scan templates: %w", err)
+		return fmt.Errorf("scan templates: %w", err)
 	}
 	defer rows.Close()
-	var key *DataKey
+	var sealed, wrapped []byte
+	var keyID string
 	for rows.Next() {
 		var tp Template
-		var sealed, wrapped []byte
-		var keyID string
 		if err := rows.Scan(&tp.ID, &tp.SampleID, &tp.EncounterID, &tp.PersonID, &tp.Modality, &tp.Position, &tp.Format, &sealed, &keyID, &wrapped); err != nil {
-			return st, fmt.Errorf("scan templates: %w", err)
+			return fmt.Errorf("scan templates: %w", err)
 		}
 		if wrapped == nil {
-			st.Erased++
+			if err := fn(nil); err != nil {
+				return err
+			}
 			continue
 		}
-		if key == nil || key.ID != keyID {
-			if key, err = s.unwrap(keyID, wrapped); err != nil {
-				return st, err
-			}
+		key, err := keys.get(s, keyID, wrapped)
+		if err != nil {
+			return err
 		}
 		if tp.Data, err = key.Open(tp.ID, sealed); err != nil {
-			return st, fmt.Errorf("template %s: %w", tp.ID, err)
+			return fmt.Errorf("template %s: %w", tp.ID, err)
 		}
 		if err := fn(&tp); err != nil {
-			return st, err
-		}
-		st.Loaded++
-		if progress != nil && st.Loaded%10000 == 0 {
-			progress(st)
+			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return st, fmt.Errorf("scan templates: %w", err)
+		return fmt.Errorf("scan templates: %w", err)
 	}
-	return st, nil
+	return nil
 }
 
 // PersonTemplates returns the decrypted templates of a person (erased ones

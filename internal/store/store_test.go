@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -294,5 +296,133 @@ func TestReviews(t *testing.T) {
 	}
 	if rs, err := s.Reviews(ctx, "t2"); err != nil || len(rs) != 0 {
 		t.Errorf("reviews after task deletion: %+v, %v", rs, err)
+	}
+}
+
+// enrollFingers writes a person (with status) and one encounter of k
+// templates sealed under one data key, and returns the templates.
+func enrollFingers(t *testing.T, s *Store, status string, k int) []*Template {
+	t.Helper()
+	ctx := context.Background()
+	p := &Person{ID: uuid.NewString(), Status: status}
+	e := &Encounter{ID: uuid.NewString(), PersonID: p.ID, CapturedAt: time.Now(), Officer: "o1", Source: "json", Status: EncounterEnrolled}
+	var ts []*Template
+	err := s.Update(ctx, func(tx *Tx) error {
+		key, err := tx.NewDataKey(ctx)
+		if err != nil {
+			return err
+		}
+		e.KeyID = key.ID
+		if err := tx.InsertPerson(ctx, p); err != nil {
+			return err
+		}
+		if err := tx.InsertEncounter(ctx, e); err != nil {
+			return err
+		}
+		for f := range k {
+			sm := &Sample{ID: uuid.NewString(), EncounterID: e.ID, Modality: "finger", Position: f + 1, Quality: 80, Status: SampleOK}
+			if err := tx.InsertSample(ctx, key, sm); err != nil {
+				return err
+			}
+			tp := &Template{ID: uuid.NewString(), SampleID: sm.ID, EncounterID: e.ID, PersonID: p.ID, Modality: "finger", Position: f + 1, Format: "test", Data: []byte("template " + sm.ID)}
+			if err := tx.InsertTemplate(ctx, key, tp); err != nil {
+				return err
+			}
+			ts = append(ts, tp)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// TestScanTemplatesParallel checks the parallel scan against the serial one
+// over many small rowid ranges: the same templates decrypted once each,
+// merged persons left out, erased ones counted, worker indexes in range,
+// progress serialised with growing multiples, and errors returned.
+func TestScanTemplatesParallel(t *testing.T) {
+	chunk, prog := scanChunk, scanProgress
+	scanChunk, scanProgress = 7, 10
+	t.Cleanup(func() { scanChunk, scanProgress = chunk, prog })
+	ctx := context.Background()
+	dir := t.TempDir()
+	s := openTest(t, dir, testKEK(t))
+	want := map[string]string{}
+	for i := range 40 {
+		for _, tp := range enrollFingers(t, s, []string{PersonActive, PersonPending}[i%2], 1+i%10) {
+			want[tp.ID] = string(tp.Data)
+		}
+	}
+	enrollFingers(t, s, PersonMerged, 3)
+	erased := enrollFingers(t, s, PersonActive, 4)
+	if err := s.Update(ctx, func(tx *Tx) error {
+		var keyID string
+		if err := tx.SQL().QueryRowContext(ctx, `SELECT key_id FROM encounters WHERE id = ?`, erased[0].EncounterID).Scan(&keyID); err != nil {
+			return err
+		}
+		return tx.DeleteDataKey(ctx, keyID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	serial := map[string]string{}
+	st, err := s.ScanTemplates(ctx, func(tp *Template) error { serial[tp.ID] = string(tp.Data); return nil }, nil)
+	if err != nil || st.Loaded != len(want) || st.Erased != 4 {
+		t.Fatalf("ScanTemplates = %+v, %v; want %d loaded, 4 erased", st, err, len(want))
+	}
+	for _, workers := range []int{1, 3, 8} {
+		var mu sync.Mutex
+		got := map[string]string{}
+		var reports []int
+		st, err := s.ScanTemplatesParallel(ctx, workers, func(w int, tp *Template) error {
+			if w < 0 || w >= workers {
+				t.Errorf("worker %d of %d", w, workers)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if _, dup := got[tp.ID]; dup {
+				t.Errorf("template %s scanned twice", tp.ID)
+			}
+			got[tp.ID] = string(tp.Data)
+			return nil
+		}, func(p TemplateScan) { reports = append(reports, p.Loaded) })
+		if err != nil || st.Loaded != len(want) || st.Erased != 4 {
+			t.Errorf("%d workers: %+v, %v; want %d loaded, 4 erased", workers, st, err, len(want))
+		}
+		for id, d := range want {
+			if got[id] != d || serial[id] != d {
+				t.Fatalf("%d workers: template %s = %q (serial %q), want %q", workers, id, got[id], serial[id], d)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%d workers: %d templates, want %d", workers, len(got), len(want))
+		}
+		for i, n := range reports {
+			if n%10 != 0 || i > 0 && n <= reports[i-1] {
+				t.Errorf("%d workers: progress %v", workers, reports)
+				break
+			}
+		}
+		if len(reports) != len(want)/10 {
+			t.Errorf("%d workers: %d progress calls, want %d", workers, len(reports), len(want)/10)
+		}
+	}
+
+	stop := errors.New("stop")
+	var calls atomic.Int64
+	if _, err := s.ScanTemplatesParallel(ctx, 3, func(int, *Template) error {
+		if calls.Add(1) == 5 {
+			return stop
+		}
+		return nil
+	}, nil); !errors.Is(err, stop) {
+		t.Errorf("scan whose fn fails: %v, want the fn's error", err)
+	}
+	s.Close()
+	s2 := openTest(t, dir, testKEK(t))
+	if _, err := s2.ScanTemplatesParallel(ctx, 3, func(int, *Template) error { return nil }, nil); !errors.Is(err, ErrDecrypt) {
+		t.Errorf("parallel scan with another KEK: %v, want ErrDecrypt", err)
 	}
 }
