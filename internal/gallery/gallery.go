@@ -147,14 +147,20 @@ func NewWith(c Config) *Gallery {
 	return &Gallery{where: map[string]loc{}, personIx: map[string]int32{}, workers: c.Workers, shortlist: max(0, c.Shortlist), cacheLimit: c.CacheLimit}
 }
 
-// newSlot makes the slot for template t as the gallery's mode needs it.
-func (g *Gallery) newSlot(t *fingerprint.Template) *slot {
+// newSlot makes the slot for template t as the gallery's mode needs it,
+// taking the pre-filter descriptor from index when it is a current entry
+// made by Index.
+func (g *Gallery) newSlot(t *fingerprint.Template, index []byte) *slot {
 	s := new(slot)
 	if g.shortlist == 0 {
 		s.prep.Store(fingerprint.Prepare(t))
 		return s
 	}
-	s.desc = describe(t, false)
+	if d, ok := indexDescriptor(index); ok {
+		s.desc = d
+	} else {
+		s.desc = describe(t, false)
+	}
 	s.w = s.desc.weight()
 	if enc, err := t.MarshalBinary(); err == nil {
 		s.enc = enc
@@ -172,7 +178,7 @@ var ErrPosition = errors.New("finger position out of range 0..10")
 // The template is prepared (or described, with the pre-filter) before the
 // gallery is locked, so concurrent Adds use all cores.
 func (g *Gallery) Add(personID, templateID string, pos int, t *fingerprint.Template) error {
-	r, err := g.Ready(personID, templateID, pos, t)
+	r, err := g.Ready(personID, templateID, pos, t, nil)
 	if err != nil {
 		return err
 	}
@@ -190,12 +196,15 @@ type Pending struct {
 
 // Ready prepares template templateID of personID at finger position pos for
 // AddPending, as Add does, without locking the gallery: loaders call it on
-// every core and add the results in batches.
-func (g *Gallery) Ready(personID, templateID string, pos int, t *fingerprint.Template) (Pending, error) {
+// every core and add the results in batches. index is t's entry as Index
+// made it when the template was stored, or nil; with the pre-filter, a
+// current entry saves describing t again (most of the cost of loading a
+// gallery), and any other (nil, another version, wrong length) is ignored.
+func (g *Gallery) Ready(personID, templateID string, pos int, t *fingerprint.Template, index []byte) (Pending, error) {
 	if pos < 0 || pos > 10 {
 		return Pending{}, fmt.Errorf("template %s: %w: %d", templateID, ErrPosition, pos)
 	}
-	return Pending{personID: personID, templateID: templateID, pos: pos, s: g.newSlot(t)}, nil
+	return Pending{personID: personID, templateID: templateID, pos: pos, s: g.newSlot(t, index)}, nil
 }
 
 // AddPending adds templates made ready by Ready under one lock, in order. A

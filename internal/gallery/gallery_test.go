@@ -234,7 +234,10 @@ func TestImpostorScores(t *testing.T) {
 // TestAddPendingMatchesAdd builds one gallery with Add and another from
 // batches made ready concurrently and added under one lock, in both modes:
 // the searches give the same candidates, and a batch adds its new templates
-// while refusing, by id, those already present.
+// while refusing, by id, those already present. The batched gallery gets a
+// current index entry for a third of the templates, none for a third, and
+// for the rest a stale one (another version, describing another template),
+// which it must ignore.
 func TestAddPendingMatchesAdd(t *testing.T) {
 	ctx := context.Background()
 	for _, shortlist := range []int{0, 10} {
@@ -253,7 +256,15 @@ func TestAddPendingMatchesAdd(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r, err := batched.Ready(pid, tid, f, tm)
+					var index []byte
+					switch p % 3 {
+					case 0:
+						index = Index(tm)
+					case 2:
+						index = Index(master(uint64(p*10 + f + 500)))
+						index[0] = indexVersion + 1
+					}
+					r, err := batched.Ready(pid, tid, f, tm, index)
 					if err != nil {
 						t.Error(err)
 					}
@@ -285,7 +296,7 @@ func TestAddPendingMatchesAdd(t *testing.T) {
 			}
 		}
 		dup := pend[3]
-		fresh, err := batched.Ready("p-new", "t-new", 1, master(999))
+		fresh, err := batched.Ready("p-new", "t-new", 1, master(999), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,7 +307,7 @@ func TestAddPendingMatchesAdd(t *testing.T) {
 		if !batched.Has("p-new") || batched.Len() != persons*fingers+1 {
 			t.Errorf("batch with duplicates: Has %v, Len %d", batched.Has("p-new"), batched.Len())
 		}
-		if _, err := batched.Ready("p", "t-bad", 11, master(1)); !errors.Is(err, ErrPosition) {
+		if _, err := batched.Ready("p", "t-bad", 11, master(1), nil); !errors.Is(err, ErrPosition) {
 			t.Errorf("Ready at position 11: %v", err)
 		}
 	}

@@ -2,9 +2,13 @@ package gallery
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"sort"
 	"testing"
 
@@ -155,6 +159,51 @@ func TestDescribeMatchesReference(t *testing.T) {
 				t.Fatalf("template %d (%d minutiae, soft %v): descriptor differs from the reference", k, len(tm.Minutiae), soft)
 			}
 		}
+	}
+}
+
+// TestIndex checks that an index entry gives back the descriptor it was
+// made from and that entries of another version or length are not current.
+func TestIndex(t *testing.T) {
+	for s := range uint64(20) {
+		tm := impression(master(s), s+7)
+		b := Index(tm)
+		d, ok := indexDescriptor(b)
+		if !ok || *d != *describe(tm, false) {
+			t.Fatalf("template %d: entry does not give back its descriptor (ok %v)", s, ok)
+		}
+	}
+	b := Index(master(1))
+	for _, bad := range [][]byte{nil, {}, {indexVersion}, b[:len(b)-1], append(slices.Clone(b), 0), append([]byte{indexVersion + 1}, b[1:]...)} {
+		if IndexCurrent(bad) {
+			t.Errorf("entry of %d bytes, version %v: current", len(bad), bad[:min(1, len(bad))])
+		}
+		if _, ok := indexDescriptor(bad); ok {
+			t.Errorf("entry of %d bytes decoded", len(bad))
+		}
+	}
+}
+
+// TestIndexGolden pins describe's gallery-side output, which index entries
+// stored at enrollment hold: when it fails because describe changed on
+// purpose, increase indexVersion (so that stored entries are described
+// again at load) and update the hash here.
+//
+// The hash is pinned on amd64: other architectures may fuse multiply-adds,
+// which can move a feature across a bin edge (harmless to the pre-filter,
+// but not bit-identical).
+func TestIndexGolden(t *testing.T) {
+	if runtime.GOARCH != "amd64" {
+		t.Skipf("index hash pinned on amd64, not %s", runtime.GOARCH)
+	}
+	h := sha256.New()
+	for s := range uint64(40) {
+		h.Write(Index(impression(master(s), s+11)))
+		h.Write(Index(gridTemplate(s, 25+int(s)*5, []int{8, 12, 16, 24}[s%4], []int{500, 500, 1000, 250}[s%4])))
+	}
+	const want = "b4d55b727c3fdd29571a76c7e499cc14762760c959d636ce6fd94df7d5002313"
+	if got := hex.EncodeToString(h.Sum(nil)); got != want {
+		t.Errorf("index entries hash %s, pinned %s: if describe changed, increase indexVersion (now %d) and pin the new hash", got, want, indexVersion)
 	}
 }
 

@@ -241,17 +241,17 @@ func (b *benchSet) writeTo(ctx context.Context, st *store.Store, persons int, pr
 	const batch = 1000
 	for p0 := 0; p0 < persons; p0 += batch {
 		p1 := min(persons, p0+batch)
-		enc := make([][]byte, (p1-p0)*10)
+		enc := make([]storedFinger, (p1-p0)*10)
 		var encErr error
 		var mu sync.Mutex
 		parallel(len(enc), func(k int) {
-			data, err := encodeTemplate(b.galleryTemplate(p0*10 + k))
+			sf, err := storeFinger(b.galleryTemplate(p0*10 + k))
 			if err != nil {
 				mu.Lock()
 				encErr = err
 				mu.Unlock()
 			}
-			enc[k] = data
+			enc[k] = sf
 		})
 		if encErr != nil {
 			return nil, fmt.Errorf("bench gallery: %w", encErr)
@@ -276,7 +276,7 @@ func (b *benchSet) writeTo(ctx context.Context, st *store.Store, persons int, pr
 						return err
 					}
 					if err := tx.InsertTemplate(ctx, key, &store.Template{ID: uuid.NewString(), SampleID: sm.ID, EncounterID: e.ID, PersonID: ids[p],
-						Modality: "finger", Position: f + 1, Format: templateFormat, Data: enc[(p-p0)*10+f]}); err != nil {
+						Modality: "finger", Position: f + 1, Format: templateFormat, Data: enc[(p-p0)*10+f].data, Index: enc[(p-p0)*10+f].index}); err != nil {
 						return err
 					}
 				}

@@ -315,10 +315,11 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 		enc.Status = store.EncounterFTA
 	}
 	type added struct {
-		id   string
-		pos  int
-		t    *fingerprint.Template
-		face []float32
+		id    string
+		pos   int
+		t     *fingerprint.Template
+		index []byte
+		face  []float32
 	}
 	var toGallery []added
 	var task *store.Task
@@ -357,21 +358,17 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 			if e.tmpl == nil {
 				continue
 			}
-			data, err := encodeTemplate(e.tmpl)
+			sf, err := storeFinger(e.tmpl)
 			if err != nil {
 				return fmt.Errorf("position %d template: %w", e.res.Position, err)
 			}
 			tp := &store.Template{ID: uuid.NewString(), SampleID: sm.ID, EncounterID: enc.ID, PersonID: p.ID,
-				Modality: "finger", Position: e.res.Position, Format: templateFormat, Data: data}
+				Modality: "finger", Position: e.res.Position, Format: templateFormat, Data: sf.data, Index: sf.index}
 			if err := tx.InsertTemplate(ctx, key, tp); err != nil {
 				return err
 			}
 			// What the gallery holds is what a restart would load.
-			back, err := decodeTemplate(templateFormat, data)
-			if err != nil {
-				return err
-			}
-			toGallery = append(toGallery, added{id: tp.ID, pos: tp.Position, t: back})
+			toGallery = append(toGallery, added{id: tp.ID, pos: tp.Position, t: sf.t, index: sf.index})
 		}
 		for _, f := range fx {
 			sm := &store.Sample{ID: uuid.NewString(), EncounterID: enc.ID, Modality: string(gallery.Face),
@@ -426,7 +423,10 @@ func (n *Node) enroll(ctx context.Context, a Actor, req *EnrollRequest, source s
 		if g.face != nil {
 			err = n.gal.AddFace(p.ID, g.id, g.face)
 		} else {
-			err = n.gal.Add(p.ID, g.id, g.pos, g.t)
+			var r gallery.Pending
+			if r, err = n.gal.Ready(p.ID, g.id, g.pos, g.t, g.index); err == nil {
+				err = n.gal.AddPending([]gallery.Pending{r})
+			}
 		}
 		if err != nil {
 			n.log.Error("gallery add after commit", "template", g.id, "err", err)

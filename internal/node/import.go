@@ -12,6 +12,7 @@ import (
 
 	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/internal/audit"
+	"github.com/bixproject/bix/internal/gallery"
 	"github.com/bixproject/bix/internal/store"
 )
 
@@ -44,25 +45,25 @@ func (n *Node) Import(ctx context.Context, a Actor, persons []ImportPerson) ([]s
 		return nil, invalid("%d persons in one import, at most %d", len(persons), MaxImportPersons)
 	}
 	// Validate and encode everything before writing anything.
-	encoded := make([][][]byte, len(persons))
+	encoded := make([][]storedFinger, len(persons))
 	for i, ip := range persons {
 		if err := validateImport(ip); err != nil {
 			return nil, fmt.Errorf("import: persons[%d]: %w", i, err)
 		}
-		encoded[i] = make([][]byte, len(ip.Templates))
+		encoded[i] = make([]storedFinger, len(ip.Templates))
 	}
 	var encErr error
 	var errMu sync.Mutex
 	eachParallel(len(persons), func(i int) {
 		for k, t := range persons[i].Templates {
-			data, err := encodeTemplate(t)
+			sf, err := storeFinger(t)
 			if err != nil {
 				errMu.Lock()
 				encErr = fmt.Errorf("%w: import: persons[%d].templates[%d]: %v", ErrInvalid, i, k, err)
 				errMu.Unlock()
 				return
 			}
-			encoded[i][k] = data
+			encoded[i][k] = sf
 		}
 	})
 	if encErr != nil {
@@ -106,7 +107,7 @@ func (n *Node) Import(ctx context.Context, a Actor, persons []ImportPerson) ([]s
 				}
 				tplIDs[i][k] = uuid.NewString()
 				if err := tx.InsertTemplate(ctx, key, &store.Template{ID: tplIDs[i][k], SampleID: sm.ID, EncounterID: e.ID, PersonID: p.ID,
-					Modality: "finger", Position: t.Position, Format: templateFormat, Data: encoded[i][k]}); err != nil {
+					Modality: "finger", Position: t.Position, Format: templateFormat, Data: encoded[i][k].data, Index: encoded[i][k].index}); err != nil {
 					return err
 				}
 			}
@@ -127,10 +128,10 @@ func (n *Node) Import(ctx context.Context, a Actor, persons []ImportPerson) ([]s
 	}
 	// The gallery holds what a restart would load: the stored encoding.
 	eachParallel(len(persons), func(i int) {
-		for k, data := range encoded[i] {
-			t, err := decodeTemplate(templateFormat, data)
+		for k, sf := range encoded[i] {
+			r, err := n.gal.Ready(ids[i], tplIDs[i][k], persons[i].Templates[k].Position, sf.t, sf.index)
 			if err == nil {
-				err = n.gal.Add(ids[i], tplIDs[i][k], persons[i].Templates[k].Position, t)
+				err = n.gal.AddPending([]gallery.Pending{r})
 			}
 			if err != nil {
 				n.log.Error("gallery add after import", "template", tplIDs[i][k], "err", err)

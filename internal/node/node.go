@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bixproject/bix/face"
@@ -145,15 +146,22 @@ const loadBatch = 256
 
 // loadGallery decrypts every stored template into the gallery on all cores:
 // each worker reads ranges of the templates table, unwraps the data keys,
-// opens, decodes and prepares its templates (for the matcher, or the
-// pre-filter's descriptor) and adds them to the gallery a batch at a time.
-// Progress is logged every 100,000 templates.
+// opens, decodes and prepares its templates (for the matcher, or with the
+// pre-filter from the index entry stored at enrollment, described again
+// only where there is no current one: templates stored before entries
+// existed or by another index version; the count is logged) and adds them
+// to the gallery a batch at a time. Progress is logged every 100,000
+// templates.
 func (n *Node) loadGallery(ctx context.Context) error {
 	start := time.Now()
 	n.log.Info("loading gallery")
 	workers := runtime.GOMAXPROCS(0)
 	batches := make([][]gallery.Pending, workers)
+	var described atomic.Int64 // finger templates without a current index entry
 	st, err := n.st.ScanTemplatesParallel(ctx, workers, func(w int, t *store.Template) error {
+		if t.Modality != string(gallery.Face) && n.cfg.Shortlist > 0 && !gallery.IndexCurrent(t.Index) {
+			described.Add(1)
+		}
 		if err := n.loadTemplate(t, &batches[w]); err != nil {
 			return fmt.Errorf("template %s: %w", t.ID, err)
 		}
@@ -179,7 +187,7 @@ func (n *Node) loadGallery(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading gallery: %w", err)
 	}
-	n.log.Info("gallery loaded", "templates", st.Loaded, "erased", st.Erased, "persons", n.gal.Persons(), "elapsed", time.Since(start).String())
+	n.log.Info("gallery loaded", "templates", st.Loaded, "erased", st.Erased, "persons", n.gal.Persons(), "described", described.Load(), "elapsed", time.Since(start).String())
 	n.metrics.galleryTemplates.Set(float64(n.gal.Len()))
 	return nil
 }
@@ -198,7 +206,7 @@ func (n *Node) loadTemplate(t *store.Template, batch *[]gallery.Pending) error {
 	if err != nil {
 		return err
 	}
-	r, err := n.gal.Ready(t.PersonID, t.ID, t.Position, ft)
+	r, err := n.gal.Ready(t.PersonID, t.ID, t.Position, ft, t.Index)
 	if err != nil {
 		return err
 	}
@@ -368,4 +376,27 @@ const templateFormat = "iso-19794-2:2005"
 // encodeTemplate encodes t for storage.
 func encodeTemplate(t *fingerprint.Template) ([]byte, error) {
 	return fingerprint.NewRecord(fingerprint.ISO2005, t).EncodeISO()
+}
+
+// storedFinger is a finger template in the forms the node stores and the
+// gallery holds.
+type storedFinger struct {
+	data  []byte                // the stored encoding (templateFormat)
+	t     *fingerprint.Template // decoded back from data: what a restart loads
+	index []byte                // gallery.Index of t, stored beside data
+}
+
+// storeFinger encodes t for storage and computes the gallery index entry
+// of the decoded form, so that the gallery holds, at enrollment and after
+// a restart, exactly what the store holds.
+func storeFinger(t *fingerprint.Template) (storedFinger, error) {
+	data, err := encodeTemplate(t)
+	if err != nil {
+		return storedFinger{}, err
+	}
+	back, err := decodeTemplate(templateFormat, data)
+	if err != nil {
+		return storedFinger{}, err
+	}
+	return storedFinger{data: data, t: back, index: gallery.Index(back)}, nil
 }

@@ -278,12 +278,25 @@ type Template struct {
 	Position    int
 	Format      string
 	Data        []byte
+	// Index is the gallery's search index entry for the template
+	// (gallery.Index), derived from Data and sealed like it; nil when
+	// there is none.
+	Index []byte
 }
 
-// InsertTemplate stores a template sealed with key (AAD: the template id).
+// indexAAD is the additional data sealing template id's index entry, so
+// that an entry cannot be passed off as a template or moved to another.
+func indexAAD(id string) string { return id + "/index" }
+
+// InsertTemplate stores a template sealed with key (AAD: the template id),
+// and its index entry, when it has one, sealed with key too.
 func (t *Tx) InsertTemplate(ctx context.Context, key *DataKey, tp *Template) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO templates(id, sample_id, encounter_id, person_id, modality, position, format, sealed) VALUES (?,?,?,?,?,?,?,?)`,
-		tp.ID, tp.SampleID, tp.EncounterID, tp.PersonID, tp.Modality, tp.Position, tp.Format, key.Seal(tp.ID, tp.Data))
+	var index []byte
+	if tp.Index != nil {
+		index = key.Seal(indexAAD(tp.ID), tp.Index)
+	}
+	_, err := t.tx.ExecContext(ctx, `INSERT INTO templates(id, sample_id, encounter_id, person_id, modality, position, format, sealed, index_sealed) VALUES (?,?,?,?,?,?,?,?,?)`,
+		tp.ID, tp.SampleID, tp.EncounterID, tp.PersonID, tp.Modality, tp.Position, tp.Format, key.Seal(tp.ID, tp.Data), index)
 	if err != nil {
 		return fmt.Errorf("template %s: %w", tp.ID, err)
 	}
@@ -422,7 +435,7 @@ func (c *keyCache) get(s *Store, id string, wrapped []byte) (*DataKey, error) {
 // is in [from, to), decrypts each and calls fn with it, or with nil for a
 // template whose data key is erased.
 func (s *Store) scanRange(ctx context.Context, from, to int64, keys *keyCache, fn func(*Template) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.sample_id, t.encounter_id, t.person_id, t.modality, t.position, t.format, t.sealed, e.key_id, k.wrapped
+	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.sample_id, t.encounter_id, t.person_id, t.modality, t.position, t.format, t.sealed, t.index_sealed, e.key_id, k.wrapped
 		FROM templates t JOIN encounters e ON e.id = t.encounter_id JOIN persons p ON p.id = t.person_id
 		LEFT JOIN data_keys k ON k.id = e.key_id
 		WHERE t.rowid >= ? AND t.rowid < ? AND p.status IN ('active', 'pending')
@@ -431,11 +444,11 @@ func (s *Store) scanRange(ctx context.Context, from, to int64, keys *keyCache, f
 		return fmt.Errorf("scan templates: %w", err)
 	}
 	defer rows.Close()
-	var sealed, wrapped []byte
+	var sealed, index, wrapped []byte
 	var keyID string
 	for rows.Next() {
 		var tp Template
-		if err := rows.Scan(&tp.ID, &tp.SampleID, &tp.EncounterID, &tp.PersonID, &tp.Modality, &tp.Position, &tp.Format, &sealed, &keyID, &wrapped); err != nil {
+		if err := rows.Scan(&tp.ID, &tp.SampleID, &tp.EncounterID, &tp.PersonID, &tp.Modality, &tp.Position, &tp.Format, &sealed, &index, &keyID, &wrapped); err != nil {
 			return fmt.Errorf("scan templates: %w", err)
 		}
 		if wrapped == nil {
@@ -450,6 +463,11 @@ func (s *Store) scanRange(ctx context.Context, from, to int64, keys *keyCache, f
 		}
 		if tp.Data, err = key.Open(tp.ID, sealed); err != nil {
 			return fmt.Errorf("template %s: %w", tp.ID, err)
+		}
+		if index != nil {
+			if tp.Index, err = key.Open(indexAAD(tp.ID), index); err != nil {
+				return fmt.Errorf("template %s index entry: %w", tp.ID, err)
+			}
 		}
 		if err := fn(&tp); err != nil {
 			return err

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -325,6 +327,9 @@ func enrollFingers(t *testing.T, s *Store, status string, k int) []*Template {
 				return err
 			}
 			tp := &Template{ID: uuid.NewString(), SampleID: sm.ID, EncounterID: e.ID, PersonID: p.ID, Modality: "finger", Position: f + 1, Format: "test", Data: []byte("template " + sm.ID)}
+			if f%2 == 1 {
+				tp.Index = []byte("index " + sm.ID)
+			}
 			if err := tx.InsertTemplate(ctx, key, tp); err != nil {
 				return err
 			}
@@ -338,10 +343,17 @@ func enrollFingers(t *testing.T, s *Store, status string, k int) []*Template {
 	return ts
 }
 
+// scanned is what a scan gives of tp: its data and index entry.
+func scanned(tp *Template) string {
+	return fmt.Sprintf("%q %q %v", tp.Data, tp.Index, tp.Index == nil)
+}
+
 // TestScanTemplatesParallel checks the parallel scan against the serial one
 // over many small rowid ranges: the same templates decrypted once each,
 // merged persons left out, erased ones counted, worker indexes in range,
-// progress serialised with growing multiples, and errors returned.
+// progress serialised with growing multiples, and errors returned; index
+// entries come back with their templates (nil where none was stored), and
+// one moved to another template's row does not open.
 func TestScanTemplatesParallel(t *testing.T) {
 	chunk, prog := scanChunk, scanProgress
 	scanChunk, scanProgress = 7, 10
@@ -352,7 +364,7 @@ func TestScanTemplatesParallel(t *testing.T) {
 	want := map[string]string{}
 	for i := range 40 {
 		for _, tp := range enrollFingers(t, s, []string{PersonActive, PersonPending}[i%2], 1+i%10) {
-			want[tp.ID] = string(tp.Data)
+			want[tp.ID] = scanned(tp)
 		}
 	}
 	enrollFingers(t, s, PersonMerged, 3)
@@ -368,7 +380,7 @@ func TestScanTemplatesParallel(t *testing.T) {
 	}
 
 	serial := map[string]string{}
-	st, err := s.ScanTemplates(ctx, func(tp *Template) error { serial[tp.ID] = string(tp.Data); return nil }, nil)
+	st, err := s.ScanTemplates(ctx, func(tp *Template) error { serial[tp.ID] = scanned(tp); return nil }, nil)
 	if err != nil || st.Loaded != len(want) || st.Erased != 4 {
 		t.Fatalf("ScanTemplates = %+v, %v; want %d loaded, 4 erased", st, err, len(want))
 	}
@@ -385,7 +397,7 @@ func TestScanTemplatesParallel(t *testing.T) {
 			if _, dup := got[tp.ID]; dup {
 				t.Errorf("template %s scanned twice", tp.ID)
 			}
-			got[tp.ID] = string(tp.Data)
+			got[tp.ID] = scanned(tp)
 			return nil
 		}, func(p TemplateScan) { reports = append(reports, p.Loaded) })
 		if err != nil || st.Loaded != len(want) || st.Erased != 4 {
@@ -419,6 +431,19 @@ func TestScanTemplatesParallel(t *testing.T) {
 		return nil
 	}, nil); !errors.Is(err, stop) {
 		t.Errorf("scan whose fn fails: %v, want the fn's error", err)
+	}
+	var ids []string
+	for id := range want {
+		ids = append(ids, id)
+	}
+	if err := s.Update(ctx, func(tx *Tx) error {
+		_, err := tx.SQL().ExecContext(ctx, `UPDATE templates SET index_sealed = (SELECT index_sealed FROM templates WHERE index_sealed IS NOT NULL AND id != ? LIMIT 1) WHERE id = ?`, ids[0], ids[0])
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ScanTemplates(ctx, func(*Template) error { return nil }, nil); !errors.Is(err, ErrDecrypt) || !strings.Contains(err.Error(), ids[0]+" index entry") {
+		t.Errorf("scan with an index entry moved to template %s: %v, want ErrDecrypt naming it", ids[0], err)
 	}
 	s.Close()
 	s2 := openTest(t, dir, testKEK(t))
