@@ -80,8 +80,10 @@ const (
 // flood of bad tokens from any number of addresses adds at most
 // maxFailureSources+1 entries a minute to the log. A window's entries are
 // written at its end, each window in one transaction of its own (a failure
-// changes nothing else in the store); failures of the last window before
-// the node stops are lost, being in the request log as well.
+// changes nothing else in the store), and the last window's when the
+// server shuts down (Serve), dated then. Only failures counted after a
+// shutdown began, or when the process dies, are not logged (they are in
+// the request log).
 type signInFailures struct {
 	mu     sync.Mutex
 	now    func() time.Time // time.Now when nil
@@ -134,11 +136,14 @@ func (s *Server) signInFailed(r *http.Request, reason string) {
 }
 
 // flushSignInFailures logs the counted window's failures once it has ended
-// (or now, with force).
+// (or now, with force, which also stops the window's timer).
 func (s *Server) flushSignInFailures(ctx context.Context, force bool) {
 	f := &s.failed
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if force && f.timer != nil {
+		f.timer.Stop()
+	}
 	if f.bySource == nil {
 		return
 	}
@@ -156,10 +161,15 @@ func (f *signInFailures) clock() time.Time {
 	return time.Now()
 }
 
-// writeFailuresLocked appends the window's entries and starts a new
-// window; f.mu is held.
+// writeFailuresLocked appends the window's entries, dated at the window's
+// end or now if that is earlier (a shutdown), and starts a new window;
+// f.mu is held.
 func (s *Server) writeFailuresLocked(ctx context.Context) {
 	f := &s.failed
+	end := f.window.Add(failureWindow)
+	if now := f.clock(); now.Before(end) {
+		end = now
+	}
 	srcs := slices.Sorted(maps.Keys(f.bySource))
 	entry := func(src string, counts map[string]int, extra map[string]any) (audit.Entry, error) {
 		d := map[string]any{"event": LoginSignInFailed, "source": src, "window_start": f.window.UTC().Format(time.RFC3339),
@@ -172,7 +182,7 @@ func (s *Server) writeFailuresLocked(ctx context.Context) {
 		d["failures"] = total
 		maps.Copy(d, extra)
 		b, err := json.Marshal(d)
-		return audit.Entry{Time: f.window.Add(failureWindow).UTC(), Actor: "unauthenticated", Role: "none", Action: audit.ActionLogin,
+		return audit.Entry{Time: end.UTC(), Actor: "unauthenticated", Role: "none", Action: audit.ActionLogin,
 			Objects: []string{"source:" + src}, Detail: b}, err
 	}
 	err := s.n.Store().Update(ctx, func(tx *store.Tx) error {

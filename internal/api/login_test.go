@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -208,5 +209,34 @@ func TestSignInFailures(t *testing.T) {
 	}
 	if last := got[len(got)-1]; last.Source != "other" || last.N != sources-maxFailureSources || total != sources {
 		t.Errorf("other entry %+v, total %d, want %d sources and %d failures", last, total, sources-maxFailureSources, sources)
+	}
+
+	// Failures of a window cut short by a shutdown are logged when Serve
+	// returns, dated then, not at the window's end.
+	_, next = failures(0)
+	advance(time.Minute + 5*time.Second)
+	call("192.0.2.44:1", "wrong-token-late")
+	call("192.0.2.44:2", "")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(sctx, ln) }()
+	stop()
+	if err := <-served; err != nil {
+		t.Fatal(err)
+	}
+	got, _ = failures(next)
+	if want := []failure{{LoginSignInFailed, "192.0.2.44", 2, 1, 1, 0}}; !slices.Equal(got, want) {
+		t.Fatalf("after shutdown: %+v, want %+v", got, want)
+	}
+	es, err := n.AuditLog().Entries(ctx, audit.RoleAuditor, next, next+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at := es[0].Entry.Time; !at.Equal(now) {
+		t.Errorf("entry of the cut window dated %v, want the shutdown's time %v", at, now)
 	}
 }

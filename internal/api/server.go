@@ -96,10 +96,13 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // Serve serves the API on ln until ctx is done, then shuts down gracefully.
+// When it returns, the failed sign-ins counted in the current window are in
+// the audit log.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	done := make(chan error, 1)
 	go func() { done <- hs.Serve(ln) }()
+	defer s.flushSignInFailures(context.Background(), true)
 	select {
 	case err := <-done:
 		return err
