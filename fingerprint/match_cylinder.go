@@ -77,6 +77,20 @@ type cylinder struct {
 	sin    float32          // sin theta
 }
 
+// count sets c.planes from c.bits: each cell's number of set direction
+// slices as three bit planes.
+func (c *cylinder) count() {
+	c.planes = [3]uint64{}
+	for _, w := range c.bits {
+		// Add w to the 3-bit per-cell counters.
+		carry := c.planes[0] & w
+		c.planes[0] ^= w
+		carry2 := c.planes[1] & carry
+		c.planes[1] ^= carry
+		c.planes[2] |= carry2
+	}
+}
+
 // point is a minutia in the matcher's frame: 500 ppi, y up.
 type point struct{ x, y, theta float64 }
 
@@ -292,14 +306,7 @@ func cylinders(ps []point) []cylinder {
 		if bits.OnesCount64(c.valid) < mccMinValid {
 			continue
 		}
-		for _, w := range c.bits {
-			// Add w to the 3-bit per-cell counters.
-			carry := c.planes[0] & w
-			c.planes[0] ^= w
-			carry2 := c.planes[1] & carry
-			c.planes[1] ^= carry
-			c.planes[2] |= carry2
-		}
+		c.count()
 		c.x, c.y, c.theta = float32(m.x), float32(m.y), float32(m.theta)
 		c.sin, c.cos = float32(sin), float32(cos)
 		out = append(out, c)

@@ -40,8 +40,14 @@ const gridCell = 2 * consolDist
 // template gives a Prepared that matches nothing (every score 0).
 func Prepare(t *Template) *Prepared {
 	p := &Prepared{cyl: cylinders(matchPoints(t))}
+	p.index()
+	return p
+}
+
+// index computes p's bounding box and position grid from its cylinders.
+func (p *Prepared) index() {
 	if len(p.cyl) == 0 {
-		return p
+		return
 	}
 	p.box = [4]float32{math.MaxFloat32, math.MaxFloat32, -math.MaxFloat32, -math.MaxFloat32}
 	for _, c := range p.cyl {
@@ -68,7 +74,6 @@ func Prepare(t *Template) *Prepared {
 		p.gidx[int(p.gstart[k])+int(fill[k])] = uint8(j)
 		fill[k]++
 	}
-	return p
 }
 
 // cellOf is the grid cell of a point within p.box.
