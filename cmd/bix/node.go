@@ -805,7 +805,7 @@ func benchIdentify(ctx context.Context, env *cliEnv, args []string) error {
 	fs.IntVar(&c.Gallery, "gallery", 100000, "finger templates in the gallery (ten per person)")
 	fs.IntVar(&c.Probes1, "probes", 50, "mated one-finger probes")
 	fs.IntVar(&c.Probes10, "probes10", 20, "mated ten-finger probes")
-	fs.IntVar(&c.Shortlist, "shortlist", 0, "pre-filter shortlist per probe finger (0: exhaustive search)")
+	fs.IntVar(&c.Shortlist, "shortlist", 1000, "pre-filter shortlist per probe finger, as a node holding this many templates would use (0: exhaustive search)")
 	fs.IntVar(&c.Workers, "workers", 2, "cores used while timing searches")
 	fs.IntVar(&c.Masters, "masters", 1000, "distinct synthetic master fingers")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed")

@@ -45,8 +45,9 @@ type entry struct {
 }
 
 // slot holds one template: prepared for the matcher (always without the
-// pre-filter; with it, prepared on first use and cached up to the cache
-// limit), and for the pre-filter its descriptor and compact encoding.
+// pre-filter; with it, when the template came with its index entry, or else
+// prepared on first use and cached up to the cache limit), and for the
+// pre-filter its descriptor and, when not prepared, compact encoding.
 type slot struct {
 	prep atomic.Pointer[fingerprint.Prepared]
 	desc *descriptor
@@ -115,12 +116,13 @@ type Config struct {
 	// Shortlist, when positive, turns on the pre-filter: a search
 	// compares with the MCC matcher only the Shortlist/len(probe)
 	// identities whose pre-filter descriptors agree best with the probe
-	// (see scoreShortlist and prefilter.go); templates are then kept
-	// compact and prepared for the matcher on first use. 0 compares with
-	// every template (exhaustive).
+	// (see scoreShortlist and prefilter.go); templates added with their
+	// index entry (Ready) are kept prepared, others compact and prepared
+	// for the matcher on first use. 0 compares with every template
+	// (exhaustive).
 	Shortlist int
-	// CacheLimit caps the prepared templates kept in pre-filter mode
-	// (default 200,000).
+	// CacheLimit caps the templates prepared on first use that are kept
+	// in pre-filter mode (default 200,000).
 	CacheLimit int
 }
 
@@ -148,19 +150,27 @@ func NewWith(c Config) *Gallery {
 }
 
 // newSlot makes the slot for template t as the gallery's mode needs it,
-// taking the pre-filter descriptor from index when it is a current entry
-// made by Index.
+// taking the prepared form and the pre-filter descriptor from index when it
+// is a current entry made by Index. With the pre-filter, a template that
+// comes with its entry is kept prepared (its memory is what the exhaustive
+// gallery spends on every template); one without is kept compact and
+// prepared on first use.
 func (g *Gallery) newSlot(t *fingerprint.Template, index []byte) *slot {
 	s := new(slot)
+	d, p, ok := indexEntry(index)
 	if g.shortlist == 0 {
-		s.prep.Store(fingerprint.Prepare(t))
+		if !ok {
+			p = fingerprint.Prepare(t)
+		}
+		s.prep.Store(p)
 		return s
 	}
-	if d, ok := indexDescriptor(index); ok {
-		s.desc = d
-	} else {
-		s.desc = describe(t, false)
+	if ok {
+		s.desc, s.w = d, d.weight()
+		s.prep.Store(p)
+		return s
 	}
+	s.desc = describe(t, false)
 	s.w = s.desc.weight()
 	if enc, err := t.MarshalBinary(); err == nil {
 		s.enc = enc

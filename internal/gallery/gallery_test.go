@@ -231,6 +231,20 @@ func TestImpostorScores(t *testing.T) {
 	}
 }
 
+// bixf returns tm as the bix template format keeps it.
+func bixf(t *testing.T, tm *fingerprint.Template) *fingerprint.Template {
+	t.Helper()
+	b, err := tm.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out fingerprint.Template
+	if err := out.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	return &out
+}
+
 // TestAddPendingMatchesAdd builds one gallery with Add and another from
 // batches made ready concurrently and added under one lock, in both modes:
 // the searches give the same candidates, and a batch adds its new templates
@@ -249,7 +263,10 @@ func TestAddPendingMatchesAdd(t *testing.T) {
 		for p := range persons {
 			for f := 1; f <= fingers; f++ {
 				pid, tid := fmt.Sprintf("p%d", p), fmt.Sprintf("p%d-f%d", p, f)
-				tm := impression(master(uint64(p*10+f)), 1000+uint64(p*10+f))
+				// At the bix format's angle resolution, which the
+				// pre-filter's compact form keeps, so that templates
+				// prepared from it and from an entry score alike.
+				tm := bixf(t, impression(master(uint64(p*10+f)), 1000+uint64(p*10+f)))
 				if err := one.Add(pid, tid, f, tm); err != nil {
 					t.Fatal(err)
 				}

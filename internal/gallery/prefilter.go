@@ -42,48 +42,60 @@ const (
 // descriptor is a template's pre-filter bit set (descWords·8 bytes).
 type descriptor [descWords]uint64
 
-// indexVersion identifies what describe computes on the gallery side.
-// Change it whenever that output changes (new parameters, features or
-// neighbour rule; TestIndexGolden pins it), so that entries stored by
-// another version are described again at load instead of being trusted.
-const indexVersion = 1
+// indexVersion identifies what an index entry holds: describe's
+// gallery-side output and fingerprint.Prepare's (through its own versioned
+// encoding). Change it whenever either changes (TestIndexGolden pins both),
+// so that entries stored by another version are computed again at load
+// instead of being trusted. Version 1 held the descriptor alone.
+const indexVersion = 2
 
-// indexLen is the length of an index entry: the version byte and the
-// descriptor's words, little-endian.
-const indexLen = 1 + descWords*8
+// indexHeaderLen is the length of an index entry before the prepared
+// template: the version byte and the descriptor's words, little-endian.
+const indexHeaderLen = 1 + descWords*8
 
-// Index returns t's pre-filter index entry: its gallery-side descriptor,
-// versioned, for the node to store sealed beside the template and give back
-// to Gallery.Ready when it loads the gallery. Describing is most of the cost
-// of a load with the pre-filter (about 60 µs of 70 µs per template), and the
-// entry depends only on t, so it is computed once, at enrollment. The
-// entry is derived from the biometric template and must be protected like it.
+// Index returns t's gallery index entry: what the gallery derives from a
+// template, versioned, for the node to store sealed beside it and give back
+// to Gallery.Ready when it loads the gallery — the gallery-side pre-filter
+// descriptor and the matcher's prepared form (fingerprint.Prepared's
+// encoding). Describing and preparing are nearly all of the cost of a load
+// (about 60 µs and 800 µs per template), and the entry depends only on t,
+// so it is computed once, at enrollment. The entry is derived from the
+// biometric template and must be protected like it.
 func Index(t *fingerprint.Template) []byte {
 	d := describe(t, false)
-	b := make([]byte, 1, indexLen)
+	b := make([]byte, 1, indexHeaderLen+4096)
 	b[0] = indexVersion
 	for _, w := range d {
 		b = binary.LittleEndian.AppendUint64(b, w)
 	}
-	return b
+	p, err := fingerprint.Prepare(t).MarshalBinary()
+	if err != nil {
+		return b[:0] // cannot happen: Prepare keeps at most 64 cylinders
+	}
+	return append(b, p...)
 }
 
 // IndexCurrent reports whether b is an index entry of the current version,
-// one that Gallery.Ready uses instead of describing the template again.
+// one that Gallery.Ready uses instead of describing and preparing the
+// template again.
 func IndexCurrent(b []byte) bool {
-	return len(b) == indexLen && b[0] == indexVersion
+	return len(b) > indexHeaderLen && b[0] == indexVersion
 }
 
-// indexDescriptor decodes a current index entry.
-func indexDescriptor(b []byte) (*descriptor, bool) {
+// indexEntry decodes a current index entry.
+func indexEntry(b []byte) (*descriptor, *fingerprint.Prepared, bool) {
 	if !IndexCurrent(b) {
-		return nil, false
+		return nil, nil, false
+	}
+	p := new(fingerprint.Prepared)
+	if err := p.UnmarshalBinary(b[indexHeaderLen:]); err != nil {
+		return nil, nil, false
 	}
 	d := new(descriptor)
 	for i := range d {
 		d[i] = binary.LittleEndian.Uint64(b[1+8*i:])
 	}
-	return d, true
+	return d, p, true
 }
 
 // descPoint is a minutia at 500 ppi with its direction in the matcher's

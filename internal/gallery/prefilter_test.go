@@ -162,32 +162,34 @@ func TestDescribeMatchesReference(t *testing.T) {
 	}
 }
 
-// TestIndex checks that an index entry gives back the descriptor it was
-// made from and that entries of another version or length are not current.
+// TestIndex checks that an index entry gives back the descriptor and the
+// prepared template it was made from and that entries of another version
+// or length, or with a damaged prepared template, are not used.
 func TestIndex(t *testing.T) {
+	probe := fingerprint.NewProbe(master(77))
 	for s := range uint64(20) {
 		tm := impression(master(s), s+7)
 		b := Index(tm)
-		d, ok := indexDescriptor(b)
-		if !ok || *d != *describe(tm, false) {
-			t.Fatalf("template %d: entry does not give back its descriptor (ok %v)", s, ok)
+		d, p, ok := indexEntry(b)
+		if !ok || *d != *describe(tm, false) || probe.Score(p) != probe.Score(fingerprint.Prepare(tm)) {
+			t.Fatalf("template %d: entry does not give back its descriptor and prepared form (ok %v)", s, ok)
 		}
 	}
 	b := Index(master(1))
-	for _, bad := range [][]byte{nil, {}, {indexVersion}, b[:len(b)-1], append(slices.Clone(b), 0), append([]byte{indexVersion + 1}, b[1:]...)} {
-		if IndexCurrent(bad) {
-			t.Errorf("entry of %d bytes, version %v: current", len(bad), bad[:min(1, len(bad))])
+	for _, bad := range [][]byte{nil, {}, {indexVersion}, b[:indexHeaderLen], b[:len(b)-1], append(slices.Clone(b), 0), append([]byte{indexVersion - 1}, b[1:]...)} {
+		if _, _, ok := indexEntry(bad); ok {
+			t.Errorf("entry of %d bytes, version %v: decoded", len(bad), bad[:min(1, len(bad))])
 		}
-		if _, ok := indexDescriptor(bad); ok {
-			t.Errorf("entry of %d bytes decoded", len(bad))
-		}
+	}
+	if !IndexCurrent(b) || IndexCurrent(b[:indexHeaderLen]) || IndexCurrent(append([]byte{indexVersion - 1}, b[1:]...)) {
+		t.Error("IndexCurrent does not tell current entries from others")
 	}
 }
 
-// TestIndexGolden pins describe's gallery-side output, which index entries
-// stored at enrollment hold: when it fails because describe changed on
-// purpose, increase indexVersion (so that stored entries are described
-// again at load) and update the hash here.
+// TestIndexGolden pins what index entries stored at enrollment hold:
+// describe's gallery-side output and fingerprint.Prepare's. When it fails
+// because either changed on purpose, increase indexVersion (so that stored
+// entries are computed again at load) and update the hash here.
 //
 // The hash is pinned on amd64: other architectures may fuse multiply-adds,
 // which can move a feature across a bin edge (harmless to the pre-filter,
@@ -201,9 +203,9 @@ func TestIndexGolden(t *testing.T) {
 		h.Write(Index(impression(master(s), s+11)))
 		h.Write(Index(gridTemplate(s, 25+int(s)*5, []int{8, 12, 16, 24}[s%4], []int{500, 500, 1000, 250}[s%4])))
 	}
-	const want = "b4d55b727c3fdd29571a76c7e499cc14762760c959d636ce6fd94df7d5002313"
+	const want = "3daa22f51229e3351944a8236afae95ba62716381c7b20c4d90e3d198fbc651d"
 	if got := hex.EncodeToString(h.Sum(nil)); got != want {
-		t.Errorf("index entries hash %s, pinned %s: if describe changed, increase indexVersion (now %d) and pin the new hash", got, want, indexVersion)
+		t.Errorf("index entries hash %s, pinned %s: if describe or fingerprint.Prepare changed, increase indexVersion (now %d) and pin the new hash", got, want, indexVersion)
 	}
 }
 

@@ -461,8 +461,12 @@ func RunIdentifyBench(ctx context.Context, cfg BenchConfig) (*BenchReport, error
 				defer wg.Done()
 				for t := range work {
 					ft, err := decodeTemplate(t.Format, t.Data)
+					var r gallery.Pending
 					if err == nil {
-						err = ref.Add(t.PersonID, t.ID, t.Position, ft)
+						r, err = ref.Ready(t.PersonID, t.ID, t.Position, ft, t.Index)
+					}
+					if err == nil {
+						err = ref.AddPending([]gallery.Pending{r})
 					}
 					if err != nil {
 						mu.Lock()
