@@ -146,21 +146,21 @@ const loadBatch = 256
 
 // loadGallery decrypts every stored template into the gallery on all cores:
 // each worker reads ranges of the templates table, unwraps the data keys,
-// opens, decodes and prepares its templates (for the matcher, or with the
-// pre-filter from the index entry stored at enrollment, described again
-// only where there is no current one: templates stored before entries
-// existed or by another index version; the count is logged) and adds them
-// to the gallery a batch at a time. Progress is logged every 100,000
-// templates.
+// opens and decodes its templates, makes them ready for the gallery from
+// the index entries stored at enrollment (the matcher's prepared form and
+// the pre-filter's descriptor; computed again only where there is no
+// current entry — templates stored before entries existed or by another
+// index version — and counted in the log) and adds them to the gallery a
+// batch at a time. Progress is logged every 100,000 templates.
 func (n *Node) loadGallery(ctx context.Context) error {
 	start := time.Now()
 	n.log.Info("loading gallery")
 	workers := runtime.GOMAXPROCS(0)
 	batches := make([][]gallery.Pending, workers)
-	var described atomic.Int64 // finger templates without a current index entry
+	var recomputed atomic.Int64 // finger templates without a current index entry
 	st, err := n.st.ScanTemplatesParallel(ctx, workers, func(w int, t *store.Template) error {
-		if t.Modality != string(gallery.Face) && n.cfg.Shortlist > 0 && !gallery.IndexCurrent(t.Index) {
-			described.Add(1)
+		if t.Modality != string(gallery.Face) && !gallery.IndexCurrent(t.Index) {
+			recomputed.Add(1)
 		}
 		if err := n.loadTemplate(t, &batches[w]); err != nil {
 			return fmt.Errorf("template %s: %w", t.ID, err)
@@ -187,7 +187,7 @@ func (n *Node) loadGallery(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading gallery: %w", err)
 	}
-	n.log.Info("gallery loaded", "templates", st.Loaded, "erased", st.Erased, "persons", n.gal.Persons(), "described", described.Load(), "elapsed", time.Since(start).String())
+	n.log.Info("gallery loaded", "templates", st.Loaded, "erased", st.Erased, "persons", n.gal.Persons(), "recomputed", recomputed.Load(), "elapsed", time.Since(start).String())
 	n.metrics.galleryTemplates.Set(float64(n.gal.Len()))
 	return nil
 }
