@@ -156,18 +156,12 @@ func NewWith(c Config) *Gallery {
 // gallery spends on every template); one without is kept compact and
 // prepared on first use.
 func (g *Gallery) newSlot(t *fingerprint.Template, index []byte) *slot {
-	s := new(slot)
-	d, p, ok := indexEntry(index)
-	if g.shortlist == 0 {
-		if !ok {
-			p = fingerprint.Prepare(t)
-		}
-		s.prep.Store(p)
-		return s
+	if r, err := g.ReadyFromIndex("", "", 0, index); err == nil {
+		return r.s
 	}
-	if ok {
-		s.desc, s.w = d, d.weight()
-		s.prep.Store(p)
+	s := new(slot)
+	if g.shortlist == 0 {
+		s.prep.Store(fingerprint.Prepare(t))
 		return s
 	}
 	s.desc = describe(t, false)
@@ -215,6 +209,30 @@ func (g *Gallery) Ready(personID, templateID string, pos int, t *fingerprint.Tem
 		return Pending{}, fmt.Errorf("template %s: %w: %d", templateID, ErrPosition, pos)
 	}
 	return Pending{personID: personID, templateID: templateID, pos: pos, s: g.newSlot(t, index)}, nil
+}
+
+// ErrNoIndex is returned by ReadyFromIndex for an index entry it cannot
+// use (none, another version, damaged).
+var ErrNoIndex = errors.New("no current gallery index entry")
+
+// ReadyFromIndex is Ready from template templateID's index entry alone,
+// without the template, so that loaders holding entries made by Index
+// need not decode the templates. It fails with ErrNoIndex when the entry
+// cannot be used; the caller then decodes the template and calls Ready.
+func (g *Gallery) ReadyFromIndex(personID, templateID string, pos int, index []byte) (Pending, error) {
+	if pos < 0 || pos > 10 {
+		return Pending{}, fmt.Errorf("template %s: %w: %d", templateID, ErrPosition, pos)
+	}
+	d, p, ok := indexEntry(index)
+	if !ok {
+		return Pending{}, fmt.Errorf("template %s: %w", templateID, ErrNoIndex)
+	}
+	s := new(slot)
+	s.prep.Store(p)
+	if g.shortlist > 0 {
+		s.desc, s.w = d, d.weight()
+	}
+	return Pending{personID: personID, templateID: templateID, pos: pos, s: s}, nil
 }
 
 // AddPending adds templates made ready by Ready under one lock, in order. A

@@ -280,8 +280,15 @@ func TestAddPendingMatchesAdd(t *testing.T) {
 					case 2:
 						index = Index(master(uint64(p*10 + f + 500)))
 						index[0] = indexVersion + 1
+						if _, err := batched.ReadyFromIndex(pid, tid, f, index); !errors.Is(err, ErrNoIndex) {
+							t.Errorf("ReadyFromIndex with a stale entry: %v, want ErrNoIndex", err)
+						}
 					}
-					r, err := batched.Ready(pid, tid, f, tm, index)
+					ready := func() (Pending, error) { return batched.Ready(pid, tid, f, tm, index) }
+					if p%6 == 0 {
+						ready = func() (Pending, error) { return batched.ReadyFromIndex(pid, tid, f, index) }
+					}
+					r, err := ready()
 					if err != nil {
 						t.Error(err)
 					}

@@ -75,16 +75,16 @@ func Index(t *fingerprint.Template) []byte {
 	return append(b, p...)
 }
 
-// IndexCurrent reports whether b is an index entry of the current version,
+// indexCurrent reports whether b is an index entry of the current version,
 // one that Gallery.Ready uses instead of describing and preparing the
 // template again.
-func IndexCurrent(b []byte) bool {
+func indexCurrent(b []byte) bool {
 	return len(b) > indexHeaderLen && b[0] == indexVersion
 }
 
 // indexEntry decodes a current index entry.
 func indexEntry(b []byte) (*descriptor, *fingerprint.Prepared, bool) {
-	if !IndexCurrent(b) {
+	if !indexCurrent(b) {
 		return nil, nil, false
 	}
 	p := new(fingerprint.Prepared)

@@ -181,8 +181,8 @@ func TestIndex(t *testing.T) {
 			t.Errorf("entry of %d bytes, version %v: decoded", len(bad), bad[:min(1, len(bad))])
 		}
 	}
-	if !IndexCurrent(b) || IndexCurrent(b[:indexHeaderLen]) || IndexCurrent(append([]byte{indexVersion - 1}, b[1:]...)) {
-		t.Error("IndexCurrent does not tell current entries from others")
+	if !indexCurrent(b) || indexCurrent(b[:indexHeaderLen]) || indexCurrent(append([]byte{indexVersion - 1}, b[1:]...)) {
+		t.Error("indexCurrent does not tell current entries from others")
 	}
 }
 

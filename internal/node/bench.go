@@ -451,37 +451,17 @@ func RunIdentifyBench(ctx context.Context, cfg BenchConfig) (*BenchReport, error
 	if cfg.Shortlist > 0 && !cfg.NoReference {
 		start = time.Now()
 		ref := gallery.New(runtime.GOMAXPROCS(0))
-		work := make(chan *store.Template, 1024)
-		var wg sync.WaitGroup
-		var addErr error
-		var mu sync.Mutex
-		for range runtime.GOMAXPROCS(0) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for t := range work {
-					ft, err := decodeTemplate(t.Format, t.Data)
-					var r gallery.Pending
-					if err == nil {
-						r, err = ref.Ready(t.PersonID, t.ID, t.Position, ft, t.Index)
-					}
-					if err == nil {
-						err = ref.AddPending([]gallery.Pending{r})
-					}
-					if err != nil {
-						mu.Lock()
-						addErr = err
-						mu.Unlock()
-					}
-				}
-			}()
-		}
-		_, err := n.Store().ScanTemplates(ctx, func(t *store.Template) error { work <- t; return nil }, nil)
-		close(work)
-		wg.Wait()
-		if err == nil {
-			err = addErr
-		}
+		_, err := n.Store().ScanTemplatesParallel(ctx, runtime.GOMAXPROCS(0), func(_ int, t *store.Template) error {
+			ft, err := decodeTemplate(t.Format, t.Data)
+			if err != nil {
+				return err
+			}
+			r, err := ref.Ready(t.PersonID, t.ID, t.Position, ft, t.Index)
+			if err != nil {
+				return err
+			}
+			return ref.AddPending([]gallery.Pending{r})
+		}, nil)
 		if err != nil {
 			return nil, err
 		}

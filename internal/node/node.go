@@ -159,10 +159,7 @@ func (n *Node) loadGallery(ctx context.Context) error {
 	batches := make([][]gallery.Pending, workers)
 	var recomputed atomic.Int64 // finger templates without a current index entry
 	st, err := n.st.ScanTemplatesParallel(ctx, workers, func(w int, t *store.Template) error {
-		if t.Modality != string(gallery.Face) && !gallery.IndexCurrent(t.Index) {
-			recomputed.Add(1)
-		}
-		if err := n.loadTemplate(t, &batches[w]); err != nil {
+		if err := n.loadTemplate(t, &batches[w], &recomputed); err != nil {
 			return fmt.Errorf("template %s: %w", t.ID, err)
 		}
 		if len(batches[w]) >= loadBatch {
@@ -193,8 +190,10 @@ func (n *Node) loadGallery(ctx context.Context) error {
 }
 
 // loadTemplate decodes stored template t: a face embedding is added to the
-// gallery at once, a finger template made ready and appended to batch.
-func (n *Node) loadTemplate(t *store.Template, batch *[]gallery.Pending) error {
+// gallery at once, a finger template made ready from its index entry (or,
+// without a usable one, from the template, counted in recomputed) and
+// appended to batch.
+func (n *Node) loadTemplate(t *store.Template, batch *[]gallery.Pending, recomputed *atomic.Int64) error {
 	if t.Modality == string(gallery.Face) {
 		emb, err := decodeFace(t.Format, t.Data)
 		if err != nil {
@@ -202,11 +201,15 @@ func (n *Node) loadTemplate(t *store.Template, batch *[]gallery.Pending) error {
 		}
 		return n.gal.AddFace(t.PersonID, t.ID, emb)
 	}
-	ft, err := decodeTemplate(t.Format, t.Data)
-	if err != nil {
-		return err
+	r, err := n.gal.ReadyFromIndex(t.PersonID, t.ID, t.Position, t.Index)
+	if errors.Is(err, gallery.ErrNoIndex) {
+		recomputed.Add(1)
+		var ft *fingerprint.Template
+		if ft, err = decodeTemplate(t.Format, t.Data); err != nil {
+			return err
+		}
+		r, err = n.gal.Ready(t.PersonID, t.ID, t.Position, ft, nil)
 	}
-	r, err := n.gal.Ready(t.PersonID, t.ID, t.Position, ft, t.Index)
 	if err != nil {
 		return err
 	}

@@ -106,11 +106,16 @@ func seal(aead cipher.AEAD, ad string, plaintext []byte) []byte {
 }
 
 func open(aead cipher.AEAD, ad string, sealed []byte) ([]byte, error) {
+	return openAppend(nil, aead, ad, sealed)
+}
+
+// openAppend is open appending the plaintext to dst.
+func openAppend(dst []byte, aead cipher.AEAD, ad string, sealed []byte) ([]byte, error) {
 	n := aead.NonceSize()
 	if len(sealed) < n+aead.Overhead() {
 		return nil, fmt.Errorf("%w: sealed value of %d bytes is too short", ErrDecrypt, len(sealed))
 	}
-	pt, err := aead.Open(nil, sealed[:n], sealed[n:], []byte(ad))
+	pt, err := aead.Open(dst, sealed[:n], sealed[n:], []byte(ad))
 	if err != nil {
 		return nil, ErrDecrypt
 	}
@@ -132,7 +137,13 @@ func (k *DataKey) Seal(recordID string, plaintext []byte) []byte {
 
 // Open decrypts a value sealed for recordID.
 func (k *DataKey) Open(recordID string, sealed []byte) ([]byte, error) {
-	pt, err := open(k.aead, recordID, sealed)
+	return k.openAppend(nil, recordID, sealed)
+}
+
+// openAppend is Open appending the plaintext to dst (which may then be
+// reused), for scans that decrypt many records in a row.
+func (k *DataKey) openAppend(dst []byte, recordID string, sealed []byte) ([]byte, error) {
+	pt, err := openAppend(dst, k.aead, recordID, sealed)
 	if err != nil {
 		return nil, fmt.Errorf("record %s: %w", recordID, err)
 	}

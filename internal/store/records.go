@@ -312,7 +312,8 @@ type TemplateScan struct {
 // ScanTemplates decrypts every template of active and pending persons and
 // calls fn with each, in storage order. Templates whose data key was erased
 // are skipped and counted. progress, if not nil, is called every 10,000
-// templates loaded.
+// templates loaded. The scan reuses the memory of a Template's Data and
+// Index once fn returns: fn copies what it keeps (decoding does).
 func (s *Store) ScanTemplates(ctx context.Context, fn func(*Template) error, progress func(TemplateScan)) (TemplateScan, error) {
 	return s.ScanTemplatesParallel(ctx, 1, func(_ int, t *Template) error { return fn(t) }, progress)
 }
@@ -444,8 +445,12 @@ func (s *Store) scanRange(ctx context.Context, from, to int64, keys *keyCache, f
 		return fmt.Errorf("scan templates: %w", err)
 	}
 	defer rows.Close()
-	var sealed, index, wrapped []byte
+	// The sealed columns are read in place and opened into buffers reused
+	// from row to row (a gallery load reads gigabytes of them).
+	var sealed, index sql.RawBytes
+	var wrapped []byte
 	var keyID string
+	var data, plainIndex []byte
 	for rows.Next() {
 		var tp Template
 		if err := rows.Scan(&tp.ID, &tp.SampleID, &tp.EncounterID, &tp.PersonID, &tp.Modality, &tp.Position, &tp.Format, &sealed, &index, &keyID, &wrapped); err != nil {
@@ -461,13 +466,15 @@ func (s *Store) scanRange(ctx context.Context, from, to int64, keys *keyCache, f
 		if err != nil {
 			return err
 		}
-		if tp.Data, err = key.Open(tp.ID, sealed); err != nil {
+		if data, err = key.openAppend(data[:0], tp.ID, sealed); err != nil {
 			return fmt.Errorf("template %s: %w", tp.ID, err)
 		}
+		tp.Data = data
 		if index != nil {
-			if tp.Index, err = key.Open(indexAAD(tp.ID), index); err != nil {
+			if plainIndex, err = key.openAppend(plainIndex[:0], indexAAD(tp.ID), index); err != nil {
 				return fmt.Errorf("template %s index entry: %w", tp.ID, err)
 			}
+			tp.Index = plainIndex
 		}
 		if err := fn(&tp); err != nil {
 			return err
