@@ -186,7 +186,10 @@ func Screenshots(ctx context.Context, dir string, demographicPersons int, logf f
 			return step("first examiner reviews", SignIn(base, tok["examiner"]),
 				chromedp.Navigate(base+"/#/task/"+minorTask), chromedp.WaitVisible(chromedp.CSS(`#claim`)),
 				chromedp.Click(chromedp.CSS(`#claim`)),
-				chromedp.WaitVisible(chromedp.CSS(`#decide`)),
+				// The form is on the page before the claim too: wait for the
+				// page the claim re-renders, or the keys may decide an
+				// unclaimed task (seen on a loaded machine).
+				chromedp.Poll[chromedp.Void](`!document.getElementById("claim") && document.getElementById("decide")`, chromedp.WithPollingTimeout(20*time.Second)),
 				chromedp.KeyEvent("s"),
 				chromedp.KeyEvent("\r", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
 				chromedp.WaitVisible(chromedp.CSS(`#review-wait`)),
