@@ -21,13 +21,7 @@ func randomCylinder(rng *rand.Rand) cylinder {
 		}
 		c.bits[k] = w & c.valid
 	}
-	for _, w := range c.bits {
-		carry := c.planes[0] & w
-		c.planes[0] ^= w
-		carry2 := c.planes[1] & carry
-		c.planes[1] ^= carry
-		c.planes[2] |= carry2
-	}
+	c.count()
 	return c
 }
 
