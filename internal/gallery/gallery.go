@@ -156,8 +156,8 @@ func NewWith(c Config) *Gallery {
 // gallery spends on every template); one without is kept compact and
 // prepared on first use.
 func (g *Gallery) newSlot(t *fingerprint.Template, index []byte) *slot {
-	if r, err := g.ReadyFromIndex("", "", 0, index); err == nil {
-		return r.s
+	if s, ok := g.indexedSlot(index); ok {
+		return s
 	}
 	s := new(slot)
 	if g.shortlist == 0 {
@@ -201,9 +201,10 @@ type Pending struct {
 // Ready prepares template templateID of personID at finger position pos for
 // AddPending, as Add does, without locking the gallery: loaders call it on
 // every core and add the results in batches. index is t's entry as Index
-// made it when the template was stored, or nil; with the pre-filter, a
-// current entry saves describing t again (most of the cost of loading a
-// gallery), and any other (nil, another version, wrong length) is ignored.
+// made it when the template was stored, or nil; a current entry saves
+// preparing (and, with the pre-filter, describing) t again, nearly all of
+// the cost of loading a gallery, and any other (nil, another version,
+// damaged) is ignored.
 func (g *Gallery) Ready(personID, templateID string, pos int, t *fingerprint.Template, index []byte) (Pending, error) {
 	if pos < 0 || pos > 10 {
 		return Pending{}, fmt.Errorf("template %s: %w: %d", templateID, ErrPosition, pos)
@@ -223,16 +224,26 @@ func (g *Gallery) ReadyFromIndex(personID, templateID string, pos int, index []b
 	if pos < 0 || pos > 10 {
 		return Pending{}, fmt.Errorf("template %s: %w: %d", templateID, ErrPosition, pos)
 	}
-	d, p, ok := indexEntry(index)
+	s, ok := g.indexedSlot(index)
 	if !ok {
 		return Pending{}, fmt.Errorf("template %s: %w", templateID, ErrNoIndex)
+	}
+	return Pending{personID: personID, templateID: templateID, pos: pos, s: s}, nil
+}
+
+// indexedSlot makes the slot for a template from its index entry: prepared,
+// and with the pre-filter described; false when the entry cannot be used.
+func (g *Gallery) indexedSlot(index []byte) (*slot, bool) {
+	d, p, ok := indexEntry(index)
+	if !ok {
+		return nil, false
 	}
 	s := new(slot)
 	s.prep.Store(p)
 	if g.shortlist > 0 {
 		s.desc, s.w = d, d.weight()
 	}
-	return Pending{personID: personID, templateID: templateID, pos: pos, s: s}, nil
+	return s, true
 }
 
 // AddPending adds templates made ready by Ready under one lock, in order. A

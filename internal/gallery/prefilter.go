@@ -62,15 +62,14 @@ const indexHeaderLen = 1 + descWords*8
 // so it is computed once, at enrollment. The entry is derived from the
 // biometric template and must be protected like it.
 func Index(t *fingerprint.Template) []byte {
-	d := describe(t, false)
-	b := make([]byte, 1, indexHeaderLen+4096)
-	b[0] = indexVersion
-	for _, w := range d {
-		b = binary.LittleEndian.AppendUint64(b, w)
-	}
 	p, err := fingerprint.Prepare(t).MarshalBinary()
 	if err != nil {
-		return b[:0] // cannot happen: Prepare keeps at most 64 cylinders
+		return nil // cannot happen: Prepare keeps at most 64 cylinders
+	}
+	b := make([]byte, 1, indexHeaderLen+len(p))
+	b[0] = indexVersion
+	for _, w := range describe(t, false) {
+		b = binary.LittleEndian.AppendUint64(b, w)
 	}
 	return append(b, p...)
 }

@@ -452,11 +452,7 @@ func RunIdentifyBench(ctx context.Context, cfg BenchConfig) (*BenchReport, error
 		start = time.Now()
 		ref := gallery.New(runtime.GOMAXPROCS(0))
 		_, err := n.Store().ScanTemplatesParallel(ctx, runtime.GOMAXPROCS(0), func(_ int, t *store.Template) error {
-			ft, err := decodeTemplate(t.Format, t.Data)
-			if err != nil {
-				return err
-			}
-			r, err := ref.Ready(t.PersonID, t.ID, t.Position, ft, t.Index)
+			r, _, err := readyFinger(ref, t)
 			if err != nil {
 				return err
 			}

@@ -201,20 +201,30 @@ func (n *Node) loadTemplate(t *store.Template, batch *[]gallery.Pending, recompu
 		}
 		return n.gal.AddFace(t.PersonID, t.ID, emb)
 	}
-	r, err := n.gal.ReadyFromIndex(t.PersonID, t.ID, t.Position, t.Index)
-	if errors.Is(err, gallery.ErrNoIndex) {
-		recomputed.Add(1)
-		var ft *fingerprint.Template
-		if ft, err = decodeTemplate(t.Format, t.Data); err != nil {
-			return err
-		}
-		r, err = n.gal.Ready(t.PersonID, t.ID, t.Position, ft, nil)
-	}
+	r, fresh, err := readyFinger(n.gal, t)
 	if err != nil {
 		return err
 	}
+	if fresh {
+		recomputed.Add(1)
+	}
 	*batch = append(*batch, r)
 	return nil
+}
+
+// readyFinger makes stored finger template t ready for g from its index
+// entry, or, without a usable one, by decoding the template (fresh).
+func readyFinger(g *gallery.Gallery, t *store.Template) (r gallery.Pending, fresh bool, err error) {
+	r, err = g.ReadyFromIndex(t.PersonID, t.ID, t.Position, t.Index)
+	if !errors.Is(err, gallery.ErrNoIndex) {
+		return r, false, err
+	}
+	ft, err := decodeTemplate(t.Format, t.Data)
+	if err != nil {
+		return r, true, err
+	}
+	r, err = g.Ready(t.PersonID, t.ID, t.Position, ft, nil)
+	return r, true, err
 }
 
 // Close closes the store.
