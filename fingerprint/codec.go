@@ -6,11 +6,11 @@ import (
 	"math"
 )
 
-// The bix template format, version 1, big-endian:
+// The bix template format, versions 1 and 2, big-endian:
 //
 //	offset size field
 //	0      4    magic "BIXF"
-//	4      1    version (1)
+//	4      1    version (1: minutiae; 2: minutiae and orientation field)
 //	5      1    flags (0; readers reject other values)
 //	6      2    width, pixels
 //	8      2    height, pixels
@@ -21,17 +21,28 @@ import (
 //	16     8n   minutiae: x (2), y (2), angle (2, units of 2π/65536),
 //	            kind (1: 0 other, 1 ending, 2 bifurcation), quality (1, 0..100)
 //
-// The length must be exactly 16+8n. Angles keep 0.0055° precision, finer
-// than either ISO (1.4°) or INCITS (2°).
+// Version 2 goes on with the orientation field (OrientationField):
+//
+//	16+8n  2    blocks across fw
+//	18+8n  2    blocks down fh
+//	20+8n  fw·fh directions, degrees 0..179, row by row (0 outside the print)
+//	..     fw·fh coherences, 1..255 in the print, 0 outside
+//
+// The length must be exactly 16+8n (version 1) or 20+8n+2·fw·fh (version 2).
+// Angles keep 0.0055° precision, finer than either ISO (1.4°) or INCITS
+// (2°).
 const (
-	codecMagic     = "BIXF"
-	codecVersion   = 1
-	codecHeaderLen = 16
-	codecMinutia   = 8
+	codecMagic        = "BIXF"
+	codecVersion      = 1
+	codecVersionField = 2
+	codecHeaderLen    = 16
+	codecMinutia      = 8
+	codecFieldHeader  = 4
 )
 
-// MarshalBinary encodes t in the bix template format (magic "BIXF",
-// version 1; see the format above). It fails when a field does not fit.
+// MarshalBinary encodes t in the bix template format (magic "BIXF"; see
+// the format above): version 2 when t has an orientation field, else
+// version 1. It fails when a field does not fit.
 func (t *Template) MarshalBinary() ([]byte, error) {
 	for _, f := range []int{t.Width, t.Height, t.Resolution} {
 		if f < 0 || f > math.MaxUint16 {
@@ -44,9 +55,19 @@ func (t *Template) MarshalBinary() ([]byte, error) {
 	if len(t.Minutiae) > math.MaxUint16 {
 		return nil, fmt.Errorf("bix template: %d minutiae, at most 65535", len(t.Minutiae))
 	}
+	version := byte(codecVersion)
+	if f := t.Field; f != nil {
+		if err := f.validate(); err != nil {
+			return nil, fmt.Errorf("bix template: %w", err)
+		}
+		if f.Width > math.MaxUint16 || f.Height > math.MaxUint16 {
+			return nil, fmt.Errorf("bix template: orientation field %d×%d blocks, at most 65535 each way", f.Width, f.Height)
+		}
+		version = codecVersionField
+	}
 	b := make([]byte, 0, codecHeaderLen+codecMinutia*len(t.Minutiae))
 	b = append(b, codecMagic...)
-	b = append(b, codecVersion, 0)
+	b = append(b, version, 0)
 	b = binary.BigEndian.AppendUint16(b, uint16(t.Width))
 	b = binary.BigEndian.AppendUint16(b, uint16(t.Height))
 	b = binary.BigEndian.AppendUint16(b, uint16(t.Resolution))
@@ -66,6 +87,12 @@ func (t *Template) MarshalBinary() ([]byte, error) {
 		b = binary.BigEndian.AppendUint16(b, q)
 		b = append(b, byte(m.Kind), m.Quality)
 	}
+	if f := t.Field; f != nil {
+		b = binary.BigEndian.AppendUint16(b, uint16(f.Width))
+		b = binary.BigEndian.AppendUint16(b, uint16(f.Height))
+		b = append(b, f.Dir...)
+		b = append(b, f.Coherence...)
+	}
 	return b, nil
 }
 
@@ -79,8 +106,9 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 	if string(b[:4]) != codecMagic {
 		return fmt.Errorf("bix template byte 0: magic %q, want %q: %w", b[:4], codecMagic, ErrMalformed)
 	}
-	if b[4] != codecVersion {
-		return fmt.Errorf("bix template byte 4: version %d, want %d: %w", b[4], codecVersion, ErrUnsupported)
+	version := b[4]
+	if version != codecVersion && version != codecVersionField {
+		return fmt.Errorf("bix template byte 4: version %d, want %d or %d: %w", version, codecVersion, codecVersionField, ErrUnsupported)
 	}
 	if b[5] != 0 {
 		return fmt.Errorf("bix template byte 5: flags %#x, want 0: %w", b[5], ErrMalformed)
@@ -89,10 +117,14 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 		return fmt.Errorf("bix template byte 13: quality %d > 100: %w", b[13], ErrMalformed)
 	}
 	n := int(binary.BigEndian.Uint16(b[14:16]))
-	if want := codecHeaderLen + codecMinutia*n; len(b) != want {
+	end := codecHeaderLen + codecMinutia*n
+	if want := end; version == codecVersion && len(b) != want || version == codecVersionField && len(b) < want+codecFieldHeader {
 		err := ErrTruncated
 		if len(b) > want {
 			err = ErrMalformed
+		}
+		if version == codecVersionField {
+			want += codecFieldHeader
 		}
 		return fmt.Errorf("bix template byte 14: %d minutiae need %d bytes, have %d: %w", n, want, len(b), err)
 	}
@@ -121,6 +153,38 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 			Quality: m[7],
 		}
 	}
+	if version == codecVersionField {
+		f, err := decodeField(b, end)
+		if err != nil {
+			return err
+		}
+		nt.Field = f
+	}
 	*t = nt
 	return nil
+}
+
+// decodeField decodes the orientation field of a version 2 template,
+// which starts at byte off of b and must end b.
+func decodeField(b []byte, off int) (*OrientationField, error) {
+	fw, fh := int(binary.BigEndian.Uint16(b[off:])), int(binary.BigEndian.Uint16(b[off+2:]))
+	nb := fw * fh
+	if want := off + codecFieldHeader + 2*nb; len(b) != want {
+		err := ErrTruncated
+		if len(b) > want {
+			err = ErrMalformed
+		}
+		return nil, fmt.Errorf("bix template byte %d: a %d×%d-block orientation field needs %d bytes in all, have %d: %w", off, fw, fh, want, len(b), err)
+	}
+	if (fw == 0) != (fh == 0) {
+		return nil, fmt.Errorf("bix template byte %d: orientation field %d×%d blocks: %w", off, fw, fh, ErrMalformed)
+	}
+	dir := b[off+codecFieldHeader : off+codecFieldHeader+nb]
+	coh := b[off+codecFieldHeader+nb:]
+	for k, d := range dir {
+		if d >= 180 || coh[k] == 0 && d != 0 {
+			return nil, fmt.Errorf("bix template byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", off+codecFieldHeader+k, k%fw, k/fw, d, coh[k], ErrMalformed)
+		}
+	}
+	return &OrientationField{Width: fw, Height: fh, Dir: append([]uint8(nil), dir...), Coherence: append([]uint8(nil), coh...)}, nil
 }

@@ -3,8 +3,11 @@ package fingerprint
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -14,6 +17,7 @@ func TestMarshalBinaryRoundTrip(t *testing.T) {
 		{},
 		{Width: 65535, Height: 1, Resolution: 1000, Position: 10, Quality: 100, Minutiae: []Minutia{{X: 65535, Y: 0, Angle: 2*math.Pi - 1e-9, Kind: KindBifurcation, Quality: 100}}},
 		synthTemplate(rng, 50),
+		withSynthField(rng, synthTemplate(rng, 30)),
 	} {
 		b, err := tm.MarshalBinary()
 		if err != nil {
@@ -32,11 +36,20 @@ func TestMarshalBinaryRoundTrip(t *testing.T) {
 				t.Errorf("minutia %d: got %+v, want %+v", i, g, m)
 			}
 		}
+		if !reflect.DeepEqual(got.Field, tm.Field) {
+			t.Errorf("orientation field: got %+v, want %+v", got.Field, tm.Field)
+		}
 		again, _ := got.MarshalBinary()
 		if !bytes.Equal(again, b) {
 			t.Errorf("re-encoding differs")
 		}
 	}
+}
+
+// withSynthField gives t a synthetic orientation field and returns it.
+func withSynthField(rng *rand.Rand, t *Template) *Template {
+	t.Field = synthField(rng, t.Width, t.Height)
+	return t
 }
 
 func TestMarshalBinaryRejects(t *testing.T) {
@@ -47,6 +60,10 @@ func TestMarshalBinaryRejects(t *testing.T) {
 		{Minutiae: []Minutia{{X: -1}}},
 		{Minutiae: []Minutia{{Kind: 3}}},
 		{Minutiae: []Minutia{{Angle: math.NaN()}}},
+		{Field: &OrientationField{Width: 1, Height: 1, Dir: []uint8{0}, Coherence: nil}},
+		{Field: &OrientationField{Width: 1, Height: 1, Dir: []uint8{180}, Coherence: []uint8{9}}},
+		{Field: &OrientationField{Width: 1, Height: 1, Dir: []uint8{7}, Coherence: []uint8{0}}},
+		{Field: &OrientationField{Width: 1, Height: 0}},
 	} {
 		if _, err := tm.MarshalBinary(); err == nil {
 			t.Errorf("MarshalBinary(%+v) succeeded", tm)
@@ -67,7 +84,8 @@ func TestUnmarshalBinaryErrors(t *testing.T) {
 	}{
 		{"empty", nil, ErrTruncated},
 		{"magic", mod(0, 'X'), ErrMalformed},
-		{"version", mod(4, 2), ErrUnsupported},
+		{"version", mod(4, 3), ErrUnsupported},
+		{"version 2 without a field", mod(4, 2), ErrTruncated},
 		{"flags", mod(5, 1), ErrMalformed},
 		{"quality", mod(13, 101), ErrMalformed},
 		{"short", good[:len(good)-1], ErrTruncated},
@@ -88,10 +106,61 @@ func TestUnmarshalBinaryErrors(t *testing.T) {
 	}
 }
 
+// TestUnmarshalBinaryFieldErrors checks that a damaged orientation field
+// is refused with the byte offset of what is wrong.
+func TestUnmarshalBinaryFieldErrors(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	tm := withSynthField(rng, synthTemplate(rng, 3))
+	good, err := tm.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	off := codecHeaderLen + codecMinutia*len(tm.Minutiae)
+	nb := tm.Field.Width * tm.Field.Height
+	bg, fg := -1, -1 // a block outside and one inside the print
+	for k, c := range tm.Field.Coherence {
+		if c == 0 && bg < 0 {
+			bg = k
+		}
+		if c != 0 && fg < 0 {
+			fg = k
+		}
+	}
+	dirAt, cohAt := off+codecFieldHeader, off+codecFieldHeader+nb
+	for _, c := range []struct {
+		name   string
+		damage func(b []byte) []byte
+		want   error
+		where  int
+	}{
+		{"extra byte", func(b []byte) []byte { return append(b, 0) }, ErrMalformed, off},
+		{"short", func(b []byte) []byte { return b[:len(b)-1] }, ErrTruncated, off},
+		{"no blocks across but some down", func(b []byte) []byte {
+			b[off], b[off+1] = 0, 0
+			return b[:off+codecFieldHeader]
+		}, ErrMalformed, off},
+		{"direction 180", func(b []byte) []byte { b[dirAt+fg] = 180; return b }, ErrMalformed, dirAt + fg},
+		{"direction outside the print", func(b []byte) []byte { b[dirAt+bg] = 5; return b }, ErrMalformed, dirAt + bg},
+		{"coherence 0 under a direction", func(b []byte) []byte {
+			b[dirAt+fg] = 5
+			b[cohAt+fg] = 0
+			return b
+		}, ErrMalformed, dirAt + fg},
+	} {
+		var got Template
+		err := got.UnmarshalBinary(c.damage(bytes.Clone(good)))
+		if !errors.Is(err, c.want) || !strings.Contains(err.Error(), fmt.Sprintf("byte %d:", c.where)) {
+			t.Errorf("%s: %v, want %v at byte %d", c.name, err, c.want, c.where)
+		}
+	}
+}
+
 func FuzzUnmarshalBinary(f *testing.F) {
 	rng := rand.New(rand.NewPCG(23, 24))
 	for _, n := range []int{0, 1, 5, 40} {
 		b, _ := synthTemplate(rng, n).MarshalBinary()
+		f.Add(b)
+		b, _ = withSynthField(rng, synthTemplate(rng, n)).MarshalBinary()
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

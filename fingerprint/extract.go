@@ -156,6 +156,7 @@ func Extract(img image.Image, opt ExtractOptions) (*Template, error) {
 		Resolution: 500,
 		Quality:    q.Score,
 		Minutiae:   ms,
+		Field:      a.field(scale),
 	}, nil
 }
 

@@ -100,10 +100,7 @@ func matchPoints(t *Template) []point {
 	if t == nil || len(t.Minutiae) == 0 {
 		return nil
 	}
-	scale := 1.0
-	if t.Resolution > 0 {
-		scale = matchRes / float64(t.Resolution)
-	}
+	scale := matchScale(t)
 	ms := t.Minutiae
 	if len(ms) > maxMatchM {
 		var cx, cy float64
@@ -146,6 +143,15 @@ func matchPoints(t *Template) []point {
 		ps[i] = point{x: float64(m.X) * scale, y: -float64(m.Y) * scale, theta: th}
 	}
 	return ps
+}
+
+// matchScale is the matcher's pixels per pixel of t: matchRes over
+// t.Resolution, 1 when the resolution is not given.
+func matchScale(t *Template) float64 {
+	if t.Resolution > 0 {
+		return matchRes / float64(t.Resolution)
+	}
+	return 1
 }
 
 // angleDiff returns a−b normalised to [−π, π).

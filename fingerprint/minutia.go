@@ -52,4 +52,9 @@ type Template struct {
 	Quality int
 	// Minutiae are the minutiae in no particular order.
 	Minutiae []Minutia
+	// Field is the impression's coarse orientation field, which Extract
+	// computes and the matcher uses when both templates have one; nil for
+	// templates read from ISO/IEC 19794-2 or INCITS 378 records, which
+	// cannot carry it.
+	Field *OrientationField `json:",omitempty"`
 }

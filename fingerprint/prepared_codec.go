@@ -7,38 +7,44 @@ import (
 	"math/bits"
 )
 
-// The prepared template format, version 1, little-endian: what Prepare
+// The prepared template format, version 2, little-endian: what Prepare
 // computes, so that a gallery can be loaded without computing the
 // cylinders again (Prepare costs about a millisecond per template; decoding
 // a few microseconds).
 //
 //	offset size field
 //	0      4    magic "BIXP"
-//	4      1    version (1)
+//	4      1    version (2)
 //	5      1    number of cylinders n, at most 64
 //	6      76n  cylinders, in the matcher's order (direction ascending):
 //	            cell bits (6 × 8: one word per direction slice),
 //	            valid cells (8), then float32 x, y (pixels at 500 ppi,
 //	            y up), direction θ in [0, 2π), cos θ, sin θ
+//	6+76n  2    orientation field blocks across w (0: no field)
+//	8+76n  2    blocks down h (0 when w is)
+//	10+76n 4    float32 block side, pixels at 500 ppi
+//	14+76n 2wh  blocks, row by row: direction (degrees 0..179) << 8 |
+//	            coherence (0 outside the print, then direction 0)
 //
-// The length must be exactly 6+76n. The per-cell counts, bounding box and
-// position grid are derived again when decoding. The format belongs to the
+// The length must be exactly 14+76n+2wh. The per-cell counts, bounding box,
+// position grid and the field's border are derived again when decoding. The format belongs to the
 // matcher's parameters (cylinder size, radius, σ, thresholds): a matcher
 // that changes them must change preparedVersion, and readers then refuse
 // older encodings with ErrUnsupported, to be prepared again from the
 // template.
 const (
 	preparedMagic     = "BIXP"
-	preparedVersion   = 1
+	preparedVersion   = 2
 	preparedHeaderLen = 6
 	preparedCylinder  = 8*mccWords + 8*mccVWords + 5*4
+	preparedFieldLen  = 8
 	// preparedMaxCoord bounds decoded coordinates: 16-bit template
 	// coordinates scaled from resolutions down to 250 ppi, with room.
 	preparedMaxCoord = 1 << 20
 )
 
 // MarshalBinary encodes p in the prepared template format (magic "BIXP",
-// version 1; see the format above).
+// version 2; see the format above).
 func (p *Prepared) MarshalBinary() ([]byte, error) {
 	if len(p.cyl) > maxMatchM {
 		return nil, fmt.Errorf("prepared template: %d cylinders, at most %d", len(p.cyl), maxMatchM)
@@ -53,6 +59,15 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 		b = binary.LittleEndian.AppendUint64(b, c.valid)
 		for _, f := range [...]float32{c.x, c.y, c.theta, c.cos, c.sin} {
 			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+		}
+	}
+	f := &p.field
+	b = binary.LittleEndian.AppendUint16(b, uint16(f.w))
+	b = binary.LittleEndian.AppendUint16(b, uint16(f.h))
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f.side))
+	for j := int32(0); j < f.h; j++ {
+		for _, c := range f.cells[(j+1)*(f.w+2)+1 : (j+1)*(f.w+2)+1+f.w] {
+			b = binary.LittleEndian.AppendUint16(b, c)
 		}
 	}
 	return b, nil
@@ -76,12 +91,9 @@ func (p *Prepared) UnmarshalBinary(b []byte) error {
 	if n > maxMatchM {
 		return fmt.Errorf("prepared template byte 5: %d cylinders, at most %d: %w", n, maxMatchM, ErrMalformed)
 	}
-	if want := preparedHeaderLen + preparedCylinder*n; len(b) != want {
-		err := ErrTruncated
-		if len(b) > want {
-			err = ErrMalformed
-		}
-		return fmt.Errorf("prepared template byte 5: %d cylinders need %d bytes, have %d: %w", n, want, len(b), err)
+	end := preparedHeaderLen + preparedCylinder*n
+	if want := end + preparedFieldLen; len(b) < want {
+		return fmt.Errorf("prepared template byte 5: %d cylinders need %d bytes with the field's header, have %d: %w", n, want, len(b), ErrTruncated)
 	}
 	np := Prepared{cyl: make([]cylinder, n)}
 	for i := range np.cyl {
@@ -111,7 +123,45 @@ func (p *Prepared) UnmarshalBinary(b []byte) error {
 		}
 		c.count()
 	}
+	f, err := decodePreparedField(b, end)
+	if err != nil {
+		return err
+	}
+	np.field = f
 	np.index()
 	*p = np
 	return nil
+}
+
+// decodePreparedField decodes the orientation field that starts at byte
+// off of b and must end b.
+func decodePreparedField(b []byte, off int) (preparedField, error) {
+	w, h := int(binary.LittleEndian.Uint16(b[off:])), int(binary.LittleEndian.Uint16(b[off+2:]))
+	side := math.Float32frombits(binary.LittleEndian.Uint32(b[off+4:]))
+	if want := off + preparedFieldLen + 2*w*h; len(b) != want {
+		err := ErrTruncated
+		if len(b) > want {
+			err = ErrMalformed
+		}
+		return preparedField{}, fmt.Errorf("prepared template byte %d: a %d×%d-block field needs %d bytes in all, have %d: %w", off, w, h, want, len(b), err)
+	}
+	if w == 0 || h == 0 {
+		if w != 0 || h != 0 || side != 0 {
+			return preparedField{}, fmt.Errorf("prepared template byte %d: empty field %d×%d with block side %v: %w", off, w, h, side, ErrMalformed)
+		}
+		return preparedField{}, nil
+	}
+	if !(side > 0 && side <= preparedMaxCoord) {
+		return preparedField{}, fmt.Errorf("prepared template byte %d: field block side %v out of range: %w", off+4, side, ErrMalformed)
+	}
+	f := preparedField{w: int32(w), h: int32(h), side: side, cells: make([]uint16, (w+2)*(h+2))}
+	for k := 0; k < w*h; k++ {
+		at := off + preparedFieldLen + 2*k
+		c := binary.LittleEndian.Uint16(b[at:])
+		if c>>8 >= 180 || c&0xff == 0 && c != 0 {
+			return preparedField{}, fmt.Errorf("prepared template byte %d: field block (%d, %d): direction %d with coherence %d: %w", at, k%w, k/w, c>>8, c&0xff, ErrMalformed)
+		}
+		f.cells[(k/w+1)*(w+2)+k%w+1] = c
+	}
+	return f, nil
 }

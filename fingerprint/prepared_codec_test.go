@@ -29,9 +29,9 @@ func TestPreparedRoundTrip(t *testing.T) {
 	var ts []*Template
 	for _, n := range []int{0, 1, 2, 5, 12, 30, 45, 64, 90} {
 		m := synthTemplate(rng, n)
-		ts = append(ts, m, impress(rng, m, 0.3, 12, -7))
+		ts = append(ts, m, impress(rng, m, 0.3, 12, -7), withSynthField(rng, impress(rng, m, -0.2, 3, 9)))
 	}
-	hi := synthTemplate(rng, 40)
+	hi := withSynthField(rng, synthTemplate(rng, 40))
 	hi.Resolution = 1000
 	ts = append(ts, hi)
 	probe := NewProbe(ts[len(ts)/2])
@@ -41,7 +41,7 @@ func TestPreparedRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("template %d: %v", i, err)
 		}
-		if want := preparedHeaderLen + preparedCylinder*p.Len(); len(b) != want {
+		if want := preparedHeaderLen + preparedCylinder*p.Len() + preparedFieldLen + 2*int(p.field.w*p.field.h); len(b) != want {
 			t.Fatalf("template %d: %d bytes, want %d", i, len(b), want)
 		}
 		var q Prepared
@@ -67,11 +67,24 @@ func TestPreparedRoundTrip(t *testing.T) {
 // with the sentinel and the byte offset of what is wrong.
 func TestPreparedUnmarshalErrors(t *testing.T) {
 	rng := rand.New(rand.NewPCG(43, 44))
-	good, err := Prepare(synthTemplate(rng, 30)).MarshalBinary()
+	tm := withSynthField(rng, synthTemplate(rng, 30))
+	good, err := Prepare(tm).MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := int(good[5])
+	// Offsets in the field: its header, a block outside the print, one in it.
+	fo := preparedHeaderLen + preparedCylinder*n
+	bg, fg := -1, -1
+	for k, c := range tm.Field.Coherence {
+		if c == 0 && bg < 0 {
+			bg = k
+		}
+		if c != 0 && fg < 0 {
+			fg = k
+		}
+	}
+	bgAt, fgAt := fo+preparedFieldLen+2*bg, fo+preparedFieldLen+2*fg
 	if n < 3 {
 		t.Fatalf("fixture has %d cylinders", n)
 	}
@@ -91,7 +104,14 @@ func TestPreparedUnmarshalErrors(t *testing.T) {
 		want   error
 		where  string
 	}{
-		{"extra byte", func(b []byte) []byte { return append(b, 0) }, ErrMalformed, "byte 5"},
+		{"extra byte", func(b []byte) []byte { return append(b, 0) }, ErrMalformed, "byte " + strconv.Itoa(fo)},
+		{"field without blocks down", func(b []byte) []byte {
+			binary.LittleEndian.PutUint16(b[fo+2:], 0)
+			return b[:fo+preparedFieldLen]
+		}, ErrMalformed, "byte " + strconv.Itoa(fo)},
+		{"field block side", func(b []byte) []byte { f32(b, fo+4, float32(math.Inf(1))); return b }, ErrMalformed, "byte " + strconv.Itoa(fo+4)},
+		{"field direction 180", func(b []byte) []byte { b[fgAt+1] = 180; return b }, ErrMalformed, "byte " + strconv.Itoa(fgAt)},
+		{"field direction outside the print", func(b []byte) []byte { b[bgAt+1] = 3; return b }, ErrMalformed, "byte " + strconv.Itoa(bgAt)},
 		{"magic", func(b []byte) []byte { b[0] = 'X'; return b }, ErrMalformed, "byte 0"},
 		{"version", func(b []byte) []byte { b[4] = preparedVersion + 1; return b }, ErrUnsupported, "byte 4"},
 		{"too many cylinders", func(b []byte) []byte {
@@ -125,9 +145,11 @@ func FuzzUnmarshalPrepared(f *testing.F) {
 	for _, n := range []int{0, 1, 8, 40} {
 		b, _ := Prepare(synthTemplate(rng, n)).MarshalBinary()
 		f.Add(b)
+		b, _ = Prepare(withSynthField(rng, synthTemplate(rng, n))).MarshalBinary()
+		f.Add(b)
 	}
-	probe := NewProbe(synthTemplate(rng, 35))
-	other := Prepare(synthTemplate(rng, 20))
+	probe := NewProbe(withSynthField(rng, synthTemplate(rng, 35)))
+	other := Prepare(withSynthField(rng, synthTemplate(rng, 20)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p Prepared
 		if err := p.UnmarshalBinary(b); err != nil {

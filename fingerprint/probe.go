@@ -24,6 +24,8 @@ type Prepared struct {
 	gw, gh    int32
 	gstart    []uint8
 	gidx      []uint8
+	// field is the template's orientation field (empty when it has none).
+	field preparedField
 }
 
 // gridMaxSide is the most cells of a Prepared's grid along one side: the
@@ -35,11 +37,14 @@ const gridMaxSide = 32
 const gridCell = 2 * consolDist
 
 // Prepare precomputes t for matching. It uses at most 64 minutiae (the
-// highest quality ones, then those nearest the centroid) and scales
-// coordinates to 500 ppi by t.Resolution (500 when zero). A nil or empty
-// template gives a Prepared that matches nothing (every score 0).
+// highest quality ones, then those nearest the centroid) and t.Field, and
+// scales coordinates to 500 ppi by t.Resolution (500 when zero). A nil or
+// empty template gives a Prepared that matches nothing (every score 0).
 func Prepare(t *Template) *Prepared {
 	p := &Prepared{cyl: cylinders(matchPoints(t))}
+	if t != nil && len(p.cyl) > 0 {
+		p.field = prepareField(t.Field, matchScale(t))
+	}
 	p.index()
 	return p
 }
@@ -91,7 +96,8 @@ func (p *Prepared) Len() int { return len(p.cyl) }
 // is not safe for concurrent use: it is meant to be used by one goroutine;
 // make one Probe per worker (NewProbe is cheap next to a gallery scan).
 type Probe struct {
-	p Prepared
+	p    Prepared
+	fpts []fieldPoint // the foreground blocks of p's field
 
 	keys   [maxMatchM * maxMatchM]uint32
 	sorted [maxMatchM * maxMatchM]uint32
@@ -131,7 +137,7 @@ func NewProbe(t *Template) *Probe {
 // NewProbePrepared makes a probe from an already prepared template; p is not
 // modified and may keep being used as a candidate.
 func NewProbePrepared(p *Prepared) *Probe {
-	return &Probe{p: *p}
+	return &Probe{p: *p, fpts: fieldPoints(&p.field)}
 }
 
 // Score compares the probe with candidate c and returns their similarity in
@@ -145,7 +151,11 @@ func (pr *Probe) Score(c *Prepared) float64 {
 	if n == 0 {
 		return 0
 	}
-	return pr.relax(a, c, n)
+	s, pa, pb := pr.relax(a, c, n)
+	if s == 0 || len(pr.fpts) == 0 || len(c.field.cells) == 0 {
+		return s
+	}
+	return s * fieldFactor(pr.fieldSimilarity(c, pa, pb))
 }
 
 // localSimilarities computes the MCC similarity of every comparable pair of
@@ -323,8 +333,8 @@ var recipTable = func() (t [2*mccWords*64 + 1]uint64) {
 // relax selects up to nR one-to-one pairs among the best local similarities,
 // runs the MCC paper's relaxation (LSS-R) on them, takes the mean relaxed
 // similarity of the nP most efficient pairs and weighs it by a global
-// consolidation.
-func (pr *Probe) relax(a []cylinder, c *Prepared, n int) float64 {
+// consolidation. It also returns the pair the consolidation aligned on.
+func (pr *Probe) relax(a []cylinder, c *Prepared, n int) (float64, *cylinder, *cylinder) {
 	b := c.cyl
 	minAB := min(len(a), len(b))
 	nR := min(minAB, maxRelax)
@@ -398,12 +408,15 @@ func (pr *Probe) relax(a []cylinder, c *Prepared, n int) float64 {
 	// Global consolidation: align on each of the consolAnchors most
 	// efficient pairs and keep the largest count of minutiae that land on
 	// a minutia of the candidate; the score is the MCC score times that
-	// count over the geometric mean of the template sizes.
-	mc := 0
+	// count over the geometric mean of the template sizes. The first
+	// anchor with the largest count is the alignment returned.
+	mc, anchor := -1, 0
 	for _, i := range ord[:min(consolAnchors, nP)] {
-		mc = max(mc, pr.consolidate(a, c, &a[sel[i].a], &b[sel[i].b]))
+		if k := pr.consolidate(a, c, &a[sel[i].a], &b[sel[i].b]); k > mc {
+			mc, anchor = k, i
+		}
 	}
-	return mcc * float64(mc) / math.Sqrt(float64(len(a))*float64(len(b)))
+	return mcc * float64(mc) / math.Sqrt(float64(len(a))*float64(len(b))), &a[sel[anchor].a], &b[sel[anchor].b]
 }
 
 // relaxIterate runs relaxIter iterations of λ ← wR·λ + (1−wR)/(m−1)·ρλ

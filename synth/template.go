@@ -73,7 +73,75 @@ func (m *Finger) ImpressionTemplate(seed int64, opt ImpressionOptions) *fingerpr
 		t.Minutiae = append(t.Minutiae, fingerprint.Minutia{X: int(u), Y: int(vv), Angle: isoAngle(dir), Kind: k, Quality: uint8(uniform(r, 20, 60))})
 		i++
 	}
+	t.Field = m.impressionField(g, newRand(m.Seed^SubSeed(seed, 79), 5), v, w, h)
 	return t
+}
+
+// impressionField returns the orientation field an extractor would report
+// for the impression of geometry g: per block of fingerprint.FieldBlock
+// pixels whose centre touched the sensor (contact at least 0.3, inside the
+// finger), the master's ridge direction there turned by the placement's
+// rotation, with a few degrees of error, and a coherence that grows with
+// the contact. The master's direction (as a doubled-angle vector) and how
+// far inside the finger a point is are evaluated at the centres of every
+// fieldStep-th block across and down and interpolated bilinearly in
+// between: they vary slowly, and evaluating them at every block would cost
+// more than the rest of the template.
+// fieldStep is the spacing, in blocks, of the points impressionField
+// evaluates the master at.
+const fieldStep = 4
+
+func (m *Finger) impressionField(g *geometry, r *rand.Rand, v float64, w, h int) *fingerprint.OrientationField {
+	const b = fingerprint.FieldBlock
+	fw, fh := (w+b-1)/b, (h+b-1)/b
+	f := &fingerprint.OrientationField{Width: fw, Height: fh, Dir: make([]uint8, fw*fh), Coherence: make([]uint8, fw*fh)}
+	// coarse point (ci, cj) is the centre of block (fieldStep·ci, fieldStep·cj)
+	cw, ch := (fw-1)/fieldStep+2, (fh-1)/fieldStep+2
+	vec := make([][3]float64, cw*ch) // cos 2θ, sin 2θ, inside
+	for cj := 0; cj < ch; cj++ {
+		for ci := 0; ci < cw; ci++ {
+			x, y := g.toMaster((fieldStep*float64(ci)+0.5)*b, (fieldStep*float64(cj)+0.5)*b)
+			s, c := math.Sincos(2 * m.f.orientation(x, y))
+			vec[cj*cw+ci] = [3]float64{c, s, m.f.inside(x, y)}
+		}
+	}
+	rot := math.Atan2(g.sinR, g.cosR)
+	for j := 0; j < fh; j++ {
+		for i := 0; i < fw; i++ {
+			u, vv := (float64(i)+0.5)*b, (float64(j)+0.5)*b
+			if u >= float64(w) || vv >= float64(h) {
+				continue
+			}
+			c := g.contact(u, vv)
+			if c < 0.3 {
+				continue
+			}
+			ci, cj := i/fieldStep, j/fieldStep
+			tx, ty := float64(i%fieldStep)/fieldStep, float64(j%fieldStep)/fieldStep
+			var vc, vs, in float64
+			for _, p := range [4]struct {
+				k int
+				w float64
+			}{{cj*cw + ci, (1 - tx) * (1 - ty)}, {cj*cw + ci + 1, tx * (1 - ty)}, {(cj+1)*cw + ci, (1 - tx) * ty}, {(cj+1)*cw + ci + 1, tx * ty}} {
+				vc += p.w * vec[p.k][0]
+				vs += p.w * vec[p.k][1]
+				in += p.w * vec[p.k][2]
+			}
+			if in < 0 {
+				continue
+			}
+			// image axes (y down) to degrees counter-clockwise with y up
+			dir := -(math.Atan2(vs, vc)/2 - rot + v*normal(r, 0, 0.07))
+			deg := int(math.Round(dir*180/math.Pi)) % 180
+			if deg < 0 {
+				deg += 180
+			}
+			k := j*fw + i
+			f.Dir[k] = uint8(deg)
+			f.Coherence[k] = uint8(max(1, 255*clamp01(0.45+0.4*c+v*normal(r, 0, 0.05))))
+		}
+	}
+	return f
 }
 
 // poisson draws a Poisson-distributed count with mean mu (Knuth).

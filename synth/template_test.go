@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"math"
 	"testing"
 
 	"github.com/bixproject/bix/fingerprint"
@@ -109,5 +110,37 @@ func TestMeasureExtracted(t *testing.T) {
 	d, err := MeasureDir(dir, ".png")
 	if err != nil || d.Images != 4 {
 		t.Fatalf("MeasureDir: %+v, %v", d, err)
+	}
+}
+
+// TestImpressionTemplateField checks that the orientation field of an
+// impression's template agrees with the one extracted from its image
+// where both see the print.
+func TestImpressionTemplateField(t *testing.T) {
+	for seed := int64(1); seed <= 4; seed++ {
+		m := NewFinger(seed * 13)
+		opt := ImpressionOptions{}
+		ex, err := fingerprint.Extract(m.Impression(seed, opt), fingerprint.ExtractOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tf, ef := m.ImpressionTemplate(seed, opt).Field, ex.Field
+		if tf.Width != ef.Width || tf.Height != ef.Height {
+			t.Fatalf("seed %d: field %d×%d, extracted %d×%d", seed, tf.Width, tf.Height, ef.Width, ef.Height)
+		}
+		var sum float64
+		n, only := 0, 0
+		for k := range tf.Dir {
+			switch {
+			case tf.Coherence[k] != 0 && ef.Coherence[k] != 0:
+				n++
+				sum += math.Cos(2 * float64(int(tf.Dir[k])-int(ef.Dir[k])) * math.Pi / 180)
+			case tf.Coherence[k] != 0:
+				only++
+			}
+		}
+		if n < 100 || sum/float64(n) < 0.9 {
+			t.Errorf("seed %d: %d blocks in common (%d only in the template), mean cos 2Δ %.3f, want ≥ 0.9", seed, n, only, sum/float64(n))
+		}
 	}
 }

@@ -46,8 +46,9 @@ type descriptor [descWords]uint64
 // gallery-side output and fingerprint.Prepare's (through its own versioned
 // encoding). Change it whenever either changes (TestIndexGolden pins both),
 // so that entries stored by another version are computed again at load
-// instead of being trusted. Version 1 held the descriptor alone.
-const indexVersion = 2
+// instead of being trusted. Version 1 held the descriptor alone; version 2
+// a prepared form without the orientation field.
+const indexVersion = 3
 
 // indexHeaderLen is the length of an index entry before the prepared
 // template: the version byte and the descriptor's words, little-endian.

@@ -14,6 +14,7 @@ import (
 	"github.com/bixproject/bix/ansinist"
 	"github.com/bixproject/bix/face"
 	"github.com/bixproject/bix/face/models"
+	"github.com/bixproject/bix/fingerprint"
 	"github.com/bixproject/bix/internal/gallery"
 	"github.com/bixproject/bix/internal/shareddata"
 	"github.com/bixproject/bix/internal/store"
@@ -266,7 +267,7 @@ func TestFacePriors(t *testing.T) {
 	if e := facePrior.Evidence(float64(face.StrictThreshold)); math.Abs(e-3) > 0.3 {
 		t.Errorf("face prior at StrictThreshold: %v decades, want about 3", e)
 	}
-	if e := fingerPrior.Evidence(0.0187); math.Abs(e-4) > 1e-9 {
+	if e := fingerPrior.Evidence(fingerprint.DefaultThreshold); math.Abs(e-4) > 1e-9 {
 		t.Errorf("finger prior at DefaultThreshold: %v", e)
 	}
 }
