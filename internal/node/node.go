@@ -141,26 +141,42 @@ func (n *Node) openAudit(ctx context.Context) error {
 }
 
 // loadBatch is how many finger templates a load worker makes ready before
-// adding them to the gallery under one lock.
+// adding them to the gallery under one lock, and how many index entries
+// it computed again before writing them back.
 const loadBatch = 256
 
 // loadGallery decrypts every stored template into the gallery on all cores:
 // each worker reads ranges of the templates table, unwraps the data keys,
 // opens and decodes its templates, makes them ready for the gallery from
 // the index entries stored at enrollment (the matcher's prepared form and
-// the pre-filter's descriptor; computed again only where there is no
-// current entry — templates stored before entries existed or by another
-// index version — and counted in the log) and adds them to the gallery a
-// batch at a time. Progress is logged every 100,000 templates.
+// the pre-filter's descriptor) and adds them to the gallery a batch at a
+// time. Where there is no current entry (templates stored before entries
+// existed, or by another index version) it computes the entry from the
+// template, writes it back to the store, so that the next start need not,
+// and counts it in the log. Progress is logged every 100,000 templates.
 func (n *Node) loadGallery(ctx context.Context) error {
 	start := time.Now()
 	n.log.Info("loading gallery")
 	workers := runtime.GOMAXPROCS(0)
 	batches := make([][]gallery.Pending, workers)
-	var recomputed atomic.Int64 // finger templates without a current index entry
+	rewrites := make([][]store.IndexUpdate, workers)
+	var recomputed, rewritten atomic.Int64
+	flush := func(w int) error {
+		k, err := n.st.UpdateTemplateIndexes(ctx, rewrites[w])
+		rewritten.Add(int64(k))
+		clear(rewrites[w])
+		rewrites[w] = rewrites[w][:0]
+		return err
+	}
 	st, err := n.st.ScanTemplatesParallel(ctx, workers, func(w int, t *store.Template) error {
-		if err := n.loadTemplate(t, &batches[w], &recomputed); err != nil {
+		if err := n.loadTemplate(t, &batches[w], &rewrites[w]); err != nil {
 			return fmt.Errorf("template %s: %w", t.ID, err)
+		}
+		if len(rewrites[w]) >= loadBatch {
+			recomputed.Add(int64(len(rewrites[w])))
+			if err := flush(w); err != nil {
+				return err
+			}
 		}
 		if len(batches[w]) >= loadBatch {
 			err := n.gal.AddPending(batches[w])
@@ -175,8 +191,12 @@ func (n *Node) loadGallery(ctx context.Context) error {
 		}
 	})
 	if err == nil {
-		for _, b := range batches {
+		for w, b := range batches {
 			if err = n.gal.AddPending(b); err != nil {
+				break
+			}
+			recomputed.Add(int64(len(rewrites[w])))
+			if err = flush(w); err != nil {
 				break
 			}
 		}
@@ -184,16 +204,15 @@ func (n *Node) loadGallery(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("loading gallery: %w", err)
 	}
-	n.log.Info("gallery loaded", "templates", st.Loaded, "erased", st.Erased, "persons", n.gal.Persons(), "recomputed", recomputed.Load(), "elapsed", time.Since(start).String())
+	n.log.Info("gallery loaded", "templates", st.Loaded, "erased", st.Erased, "persons", n.gal.Persons(), "recomputed", recomputed.Load(), "rewritten", rewritten.Load(), "elapsed", time.Since(start).String())
 	n.metrics.galleryTemplates.Set(float64(n.gal.Len()))
 	return nil
 }
 
 // loadTemplate decodes stored template t: a face embedding is added to the
-// gallery at once, a finger template made ready from its index entry (or,
-// without a usable one, from the template, counted in recomputed) and
-// appended to batch.
-func (n *Node) loadTemplate(t *store.Template, batch *[]gallery.Pending, recomputed *atomic.Int64) error {
+// gallery at once, a finger template made ready from its index entry and
+// appended to batch; an entry computed again is appended to rewrites.
+func (n *Node) loadTemplate(t *store.Template, batch *[]gallery.Pending, rewrites *[]store.IndexUpdate) error {
 	if t.Modality == string(gallery.Face) {
 		emb, err := decodeFace(t.Format, t.Data)
 		if err != nil {
@@ -201,30 +220,32 @@ func (n *Node) loadTemplate(t *store.Template, batch *[]gallery.Pending, recompu
 		}
 		return n.gal.AddFace(t.PersonID, t.ID, emb)
 	}
-	r, fresh, err := readyFinger(n.gal, t)
+	r, entry, err := readyFinger(n.gal, t)
 	if err != nil {
 		return err
 	}
-	if fresh {
-		recomputed.Add(1)
+	if entry != nil {
+		*rewrites = append(*rewrites, store.IndexUpdate{TemplateID: t.ID, Index: entry})
 	}
 	*batch = append(*batch, r)
 	return nil
 }
 
 // readyFinger makes stored finger template t ready for g from its index
-// entry, or, without a usable one, by decoding the template (fresh).
-func readyFinger(g *gallery.Gallery, t *store.Template) (r gallery.Pending, fresh bool, err error) {
+// entry, or, without a usable one, from the entry it computes from the
+// template, which it returns (nil when the stored entry served).
+func readyFinger(g *gallery.Gallery, t *store.Template) (r gallery.Pending, entry []byte, err error) {
 	r, err = g.ReadyFromIndex(t.PersonID, t.ID, t.Position, t.Index)
 	if !errors.Is(err, gallery.ErrNoIndex) {
-		return r, false, err
+		return r, nil, err
 	}
 	ft, err := decodeTemplate(t.Format, t.Data)
 	if err != nil {
-		return r, true, err
+		return r, nil, err
 	}
-	r, err = g.Ready(t.PersonID, t.ID, t.Position, ft, nil)
-	return r, true, err
+	entry = gallery.Index(ft)
+	r, err = g.ReadyFromIndex(t.PersonID, t.ID, t.Position, entry)
+	return r, entry, err
 }
 
 // Close closes the store.

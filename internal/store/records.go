@@ -303,6 +303,57 @@ func (t *Tx) InsertTemplate(ctx context.Context, key *DataKey, tp *Template) err
 	return nil
 }
 
+// IndexUpdate is a new index entry for template TemplateID.
+type IndexUpdate struct {
+	TemplateID string
+	Index      []byte
+}
+
+// UpdateTemplateIndexes stores new index entries in one transaction, each
+// sealed like InsertTemplate seals it (the data key of the template's
+// encounter, AAD id/index), replacing the old ones, and returns how many
+// templates it updated: templates since removed, or whose data key was
+// erased, are skipped.
+func (s *Store) UpdateTemplateIndexes(ctx context.Context, us []IndexUpdate) (int, error) {
+	n := 0
+	err := s.Update(ctx, func(tx *Tx) error {
+		n = 0
+		keys := map[string]*DataKey{} // nil: erased
+		for _, u := range us {
+			var keyID string
+			err := tx.tx.QueryRowContext(ctx, `SELECT e.key_id FROM templates t JOIN encounters e ON e.id = t.encounter_id WHERE t.id = ?`, u.TemplateID).Scan(&keyID)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("template %s: %w", u.TemplateID, err)
+			}
+			key, seen := keys[keyID]
+			if !seen {
+				key, err = s.dataKey(ctx, tx.tx, keyID)
+				if errors.Is(err, ErrKeyErased) {
+					key = nil
+				} else if err != nil {
+					return fmt.Errorf("template %s: %w", u.TemplateID, err)
+				}
+				keys[keyID] = key
+			}
+			if key == nil {
+				continue
+			}
+			if _, err := tx.tx.ExecContext(ctx, `UPDATE templates SET index_sealed = ? WHERE id = ?`, key.Seal(indexAAD(u.TemplateID), u.Index), u.TemplateID); err != nil {
+				return fmt.Errorf("template %s index entry: %w", u.TemplateID, err)
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
 // TemplateScan reports what ScanTemplates did.
 type TemplateScan struct {
 	Loaded int // templates decrypted and passed to fn

@@ -451,3 +451,43 @@ func TestScanTemplatesParallel(t *testing.T) {
 		t.Errorf("parallel scan with another KEK: %v, want ErrDecrypt", err)
 	}
 }
+
+// TestUpdateTemplateIndexes checks that new index entries replace the old
+// ones (and fill absent ones) sealed so that a scan opens them, and that
+// templates that do not exist or whose data key is erased are skipped.
+func TestUpdateTemplateIndexes(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, t.TempDir(), testKEK(t))
+	kept := enrollFingers(t, s, PersonActive, 4)
+	erased := enrollFingers(t, s, PersonActive, 2)
+	if err := s.Update(ctx, func(tx *Tx) error {
+		var keyID string
+		if err := tx.SQL().QueryRowContext(ctx, `SELECT key_id FROM encounters WHERE id = ?`, erased[0].EncounterID).Scan(&keyID); err != nil {
+			return err
+		}
+		return tx.DeleteDataKey(ctx, keyID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var us []IndexUpdate
+	for _, tp := range append(kept, erased...) {
+		us = append(us, IndexUpdate{TemplateID: tp.ID, Index: []byte("new " + tp.ID)})
+	}
+	us = append(us, IndexUpdate{TemplateID: "no-such-template", Index: []byte("x")})
+	n, err := s.UpdateTemplateIndexes(ctx, us)
+	if err != nil || n != len(kept) {
+		t.Fatalf("UpdateTemplateIndexes = %d, %v; want %d", n, err, len(kept))
+	}
+	got := map[string]string{}
+	if _, err := s.ScanTemplates(ctx, func(tp *Template) error { got[tp.ID] = string(tp.Index); return nil }, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range kept {
+		if got[tp.ID] != "new "+tp.ID {
+			t.Errorf("template %s: index entry %q after the update", tp.ID, got[tp.ID])
+		}
+	}
+	if len(got) != len(kept) {
+		t.Errorf("%d templates scanned, want %d", len(got), len(kept))
+	}
+}
