@@ -320,12 +320,19 @@ func (r *Record) EncodeISO() ([]byte, error) {
 }
 
 // Template returns finger view v of r as a Template, with the resolution
-// converted from pixels per centimetre to pixels per inch.
+// converted from pixels per centimetre to pixels per inch and the
+// orientation field the view's extended data holds (see fieldAreaType),
+// if any. Extended data whose areas do not add up, or a field area that
+// does not decode, is an error.
 func (r *Record) Template(v int) (*Template, error) {
 	if v < 0 || v >= len(r.Views) {
 		return nil, fmt.Errorf("finger view %d: record has %d", v, len(r.Views))
 	}
 	w := r.Views[v]
+	field, err := fieldFromExtended(w.Extended)
+	if err != nil {
+		return nil, fmt.Errorf("finger view %d %w", v, err)
+	}
 	return &Template{
 		Width:      r.Width,
 		Height:     r.Height,
@@ -333,12 +340,15 @@ func (r *Record) Template(v int) (*Template, error) {
 		Position:   w.Position,
 		Quality:    w.Quality,
 		Minutiae:   append([]Minutia(nil), w.Minutiae...),
+		Field:      field,
 	}, nil
 }
 
 // NewRecord returns a record of the given standard with one finger view per
-// template, view numbers counting per finger position. The header size and
-// resolution come from the first template (500 ppi when it has none).
+// template, view numbers counting per finger position, and each template's
+// orientation field in its view's extended data (see fieldAreaType; a field
+// of more than 32,763 blocks is left out). The header size and resolution
+// come from the first template (500 ppi when it has none).
 func NewRecord(std Standard, ts ...*Template) *Record {
 	r := &Record{Standard: std}
 	if len(ts) > 0 {
@@ -352,11 +362,16 @@ func NewRecord(std Standard, ts ...*Template) *Record {
 	}
 	seen := map[int]int{}
 	for _, t := range ts {
+		var ext []byte
+		if t.Field != nil {
+			ext, _ = fieldArea(t.Field)
+		}
 		r.Views = append(r.Views, View{
 			Position: t.Position,
 			Number:   seen[t.Position],
 			Quality:  t.Quality,
 			Minutiae: append([]Minutia(nil), t.Minutiae...),
+			Extended: ext,
 		})
 		seen[t.Position]++
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -320,6 +321,17 @@ func TestSharedFVCAndInvalid(t *testing.T) {
 
 func fuzzSeeds(f *testing.F) {
 	f.Add(handISO)
+	rng := rand.New(rand.NewPCG(75, 76))
+	for _, std := range []Standard{ISO2005, INCITS2004} {
+		r := NewRecord(std, withSynthField(rng, synthTemplate(rng, 6)))
+		r.Width, r.Height = 64, 64
+		r.Views[0].Extended, _ = fieldArea(synthField(rng, 64, 64))
+		if b, err := r.EncodeISO(); err == nil && std == ISO2005 {
+			f.Add(b)
+		} else if b, err := r.EncodeINCITS(); err == nil {
+			f.Add(b)
+		}
+	}
 	if r, err := DecodeISO(handISO); err == nil {
 		if b, err := r.EncodeINCITS(); err == nil {
 			f.Add(b)

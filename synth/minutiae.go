@@ -31,6 +31,25 @@ func (m *Finger) Minutiae() []fingerprint.Minutia {
 	return out
 }
 
+// Size returns the width and height in pixels of the master's frame, the
+// frame of Minutiae and Orientation.
+func (m *Finger) Size() (w, h int) { return masterWidth, masterHeight }
+
+// Orientation returns the master's ridge direction at master pixel (x, y)
+// (the frame of Minutiae) in radians in [0, π), counter-clockwise with y up
+// like minutiae angles, and whether the point is inside the fingerprint
+// area.
+func (m *Finger) Orientation(x, y float64) (float64, bool) {
+	if m.f.inside(x, y) < 0 {
+		return 0, false
+	}
+	a := math.Mod(-m.f.orientation(x, y), math.Pi)
+	if a < 0 {
+		a += math.Pi
+	}
+	return a, true
+}
+
 // isoAngle converts an image-coordinate direction (y down) to the ISO
 // convention (y up) in [0, 2π).
 func isoAngle(dir float64) float64 {

@@ -150,13 +150,17 @@ func (w benchWarp) apply(ps []benchPoint) []benchPoint {
 // impression simulates one capture of a (deformed) finger: a random
 // placement (rotation σ 0.12 rad, shift σ 15 px), position and direction
 // noise (σ 2 px, 0.06 rad), about one minutia in eight missed, a few
-// spurious ones, cropped to a 400×448 sensor at 500 ppi.
-func benchImpression(ps []benchPoint, r *rand.Rand) *fingerprint.Template {
+// spurious ones, cropped to a 400×448 sensor at 500 ppi; its orientation
+// field is made from the finger's field samples under the same placement
+// (benchField).
+func benchImpression(m benchMaster, r *rand.Rand) *fingerprint.Template {
+	ps := m.points
 	const w, h = 400, 448
 	t := &fingerprint.Template{Width: w, Height: h, Resolution: 500, Quality: 80}
 	rot := r.NormFloat64() * 0.12
 	tx, ty := r.NormFloat64()*15, r.NormFloat64()*15
 	c, s := math.Cos(rot), math.Sin(rot)
+	t.Field = benchField(m.field, w, h, c, s, tx, ty)
 	add := func(x, y, a float64, k fingerprint.Kind) {
 		ix, iy := int(math.Round(x+w/2)), int(math.Round(h/2-y))
 		if ix < 8 || ix >= w-8 || iy < 8 || iy >= h-8 {
@@ -182,13 +186,79 @@ func benchImpression(ps []benchPoint, r *rand.Rand) *fingerprint.Template {
 	return t
 }
 
+// benchField is the orientation field of an impression w×h pixels whose
+// field samples (centred, y up; see masterPoints) are placed by the
+// rotation (c, s) and shift (tx, ty): per block of fingerprint.FieldBlock
+// pixels the mean of the doubled-angle vectors of the samples that land in
+// it, with that mean's length as coherence; a block no sample reached but
+// at least five of its eight neighbours did (a warp can stretch the finger
+// more than the samples' spacing) takes their mean.
+func benchField(samples []benchPoint, w, h int, c, s, tx, ty float64) *fingerprint.OrientationField {
+	const b = fingerprint.FieldBlock
+	fw, fh := (w+b-1)/b, (h+b-1)/b
+	sum := make([][3]float64, fw*fh) // Σ cos 2a, Σ sin 2a, count
+	for _, p := range samples {
+		x := c*p.x - s*p.y + tx + float64(w)/2
+		y := float64(h)/2 - (s*p.x + c*p.y + ty)
+		if x < 0 || y < 0 || x >= float64(w) || y >= float64(h) {
+			continue
+		}
+		k := int(y)/b*fw + int(x)/b
+		ds, dc := math.Sincos(2 * p.a)
+		// the placement turns directions by the rotation's angle
+		rc, rs := c*c-s*s, 2*s*c // cos 2rot, sin 2rot
+		sum[k] = [3]float64{sum[k][0] + dc*rc - ds*rs, sum[k][1] + ds*rc + dc*rs, sum[k][2] + 1}
+	}
+	f := &fingerprint.OrientationField{Width: fw, Height: fh, Dir: make([]uint8, fw*fh), Coherence: make([]uint8, fw*fh)}
+	for j := range fh {
+		for i := range fw {
+			v := sum[j*fw+i]
+			if v[2] == 0 {
+				n := 0
+				for dj := -1; dj <= 1; dj++ {
+					for di := -1; di <= 1; di++ {
+						if ii, jj := i+di, j+dj; ii >= 0 && jj >= 0 && ii < fw && jj < fh && sum[jj*fw+ii][2] > 0 {
+							u := sum[jj*fw+ii]
+							v = [3]float64{v[0] + u[0]/u[2], v[1] + u[1]/u[2], v[2] + 1}
+							n++
+						}
+					}
+				}
+				if n < 5 {
+					continue
+				}
+			}
+			length := math.Hypot(v[0], v[1]) / v[2]
+			deg := int(math.Round(math.Atan2(v[1], v[0])/2*180/math.Pi)) % 180
+			if deg < 0 {
+				deg += 180
+			}
+			f.Dir[j*fw+i] = uint8(deg)
+			f.Coherence[j*fw+i] = uint8(max(1, math.Round(230*length)))
+		}
+	}
+	return f
+}
+
+// benchMaster is a master finger as the bench uses it: its minutiae and
+// samples of its orientation field (directions in [0, π) as a), both
+// centred on the minutiae's centroid, y up.
+type benchMaster struct {
+	points, field []benchPoint
+}
+
+// benchFieldStep is the spacing, in master pixels, of a master's field
+// samples: half a field block, so that a block of an impression holds
+// about four.
+const benchFieldStep = fingerprint.FieldBlock / 2
+
 // benchSet makes the bench's templates.
 type benchSet struct {
 	cfg     BenchConfig
-	masters [][]benchPoint // master minutiae, centred, y up
+	masters []benchMaster
 }
 
-func masterPoints(f *synth.Finger) []benchPoint {
+func masterPoints(f *synth.Finger) benchMaster {
 	ms := f.Minutiae()
 	var cx, cy float64
 	for _, m := range ms {
@@ -202,14 +272,23 @@ func masterPoints(f *synth.Finger) []benchPoint {
 	for i, m := range ms {
 		ps[i] = benchPoint{float64(m.X) - cx, cy - float64(m.Y), m.Angle, m.Kind}
 	}
-	return ps
+	var field []benchPoint
+	mw, mh := f.Size()
+	for y := benchFieldStep / 2.0; y < float64(mh); y += benchFieldStep {
+		for x := benchFieldStep / 2.0; x < float64(mw); x += benchFieldStep {
+			if a, ok := f.Orientation(x, y); ok {
+				field = append(field, benchPoint{x: x - cx, y: cy - y, a: a})
+			}
+		}
+	}
+	return benchMaster{points: ps, field: field}
 }
 
 // template is impression imp of finger i: master i mod Masters under
 // identity i's deformation.
 func (b *benchSet) template(i int, imp uint64) *fingerprint.Template {
-	ps := newBenchWarp(b.cfg.Seed, i).apply(b.masters[i%len(b.masters)])
-	t := benchImpression(ps, rand.New(rand.NewPCG(uint64(i), imp)))
+	m, w := b.masters[i%len(b.masters)], newBenchWarp(b.cfg.Seed, i)
+	t := benchImpression(benchMaster{points: w.apply(m.points), field: w.apply(m.field)}, rand.New(rand.NewPCG(uint64(i), imp)))
 	t.Position = i%10 + 1
 	return t
 }
@@ -354,7 +433,7 @@ func RunIdentifyBench(ctx context.Context, cfg BenchConfig) (*BenchReport, error
 
 	// Masters, grown on all cores.
 	start := time.Now()
-	b := &benchSet{cfg: cfg, masters: make([][]benchPoint, cfg.Masters)}
+	b := &benchSet{cfg: cfg, masters: make([]benchMaster, cfg.Masters)}
 	parallel(cfg.Masters, func(f int) {
 		b.masters[f] = masterPoints(synth.NewFinger(synth.FingerSeed(cfg.Seed, f)))
 	})

@@ -24,7 +24,7 @@ const loadBenchKEK = "101112131415161718191a1b1c1d1e1f000102030405060708090a0b0c
 // loadBenchSet returns the bench template maker of the load benchmark:
 // 20 synth masters (the load does not depend on identities being distinct).
 func loadBenchSet() *benchSet {
-	b := &benchSet{cfg: BenchConfig{Seed: 1, Masters: 20}, masters: make([][]benchPoint, 20)}
+	b := &benchSet{cfg: BenchConfig{Seed: 1, Masters: 20}, masters: make([]benchMaster, 20)}
 	parallel(len(b.masters), func(f int) {
 		b.masters[f] = masterPoints(synth.NewFinger(synth.FingerSeed(1, f)))
 	})

@@ -17,7 +17,7 @@ type SynthTemplates struct{ b *benchSet }
 // all cores) from seed.
 func NewSynthTemplates(seed int64, masters int) *SynthTemplates {
 	masters = max(masters, 1)
-	b := &benchSet{cfg: BenchConfig{Seed: seed, Masters: masters}, masters: make([][]benchPoint, masters)}
+	b := &benchSet{cfg: BenchConfig{Seed: seed, Masters: masters}, masters: make([]benchMaster, masters)}
 	parallel(masters, func(f int) {
 		b.masters[f] = masterPoints(synth.NewFinger(synth.FingerSeed(seed, f)))
 	})
