@@ -139,14 +139,40 @@ func fieldFactor(s float32) float64 {
 // preparedField is a template's orientation field in the matcher's
 // coordinates: blocks of side pixels at 500 ppi, block (i, j) covering x in
 // [side·i, side·(i+1)) and y in (−side·(j+1), −side·j] (y up). cells holds
-// the blocks with a border of one empty block all round, (w+2)×(h+2), each
-// as direction<<8 | coherence, so that a lookup needs no bounds test: a
-// position outside the field is clamped into the border.
+// the blocks with a border of one empty block all round, (w+2)×(h+2), one
+// byte each (fieldCell), so that a lookup needs no bounds test: a position
+// outside the field is clamped into the border.
 type preparedField struct {
 	w, h  int32 // blocks across and down, without the border
 	side  float32
-	cells []uint16
+	cells []uint8
 }
+
+// fieldCell is a block of a prepared field in one byte: 0 outside the
+// print, else 1 + 4·⌊direction/3⌋ + ⌊coherence/64⌋. Directions keep 3°
+// steps (an error within ±1.5°, far below the estimates' own) and
+// coherence four levels, so that a gallery's templates spend a byte per
+// block; cellDir and cellWeight decode it.
+func fieldCell(dir, coh uint8) uint8 {
+	if coh == 0 {
+		return 0
+	}
+	return 1 + 4*(dir/3) + coh>>6
+}
+
+// maxFieldCell is the largest fieldCell.
+const maxFieldCell = 1 + 4*(179/3) + 3
+
+// cellDir[c] is the direction in degrees of cell c (the middle of its 3°
+// step; 0 for an empty cell) and cellWeight[c] its coherence (the middle
+// of its level; 0 for an empty cell).
+var cellDir, cellWeight = func() (d, w [256]int32) {
+	for c := 1; c <= maxFieldCell; c++ {
+		d[c] = 3*int32((c-1)/4) + 1
+		w[c] = 64*int32((c-1)%4) + 32
+	}
+	return
+}()
 
 // prepareField scales f by scale (matcher pixels per template pixel).
 func prepareField(f *OrientationField, scale float64) preparedField {
@@ -154,18 +180,15 @@ func prepareField(f *OrientationField, scale float64) preparedField {
 		return preparedField{}
 	}
 	p := preparedField{w: int32(f.Width), h: int32(f.Height), side: float32(FieldBlock * scale)}
-	p.cells = make([]uint16, (f.Width+2)*(f.Height+2))
+	p.cells = make([]uint8, (f.Width+2)*(f.Height+2))
 	for k, c := range f.Coherence {
-		if c != 0 {
-			i, j := k%f.Width, k/f.Width
-			p.cells[(j+1)*(f.Width+2)+i+1] = uint16(f.Dir[k])<<8 | uint16(c)
-		}
+		p.cells[(k/f.Width+1)*(f.Width+2)+k%f.Width+1] = fieldCell(f.Dir[k], c)
 	}
 	return p
 }
 
 // fieldPoint is one foreground block of a probe's field: its centre in
-// the matcher's coordinates, direction (degrees) and coherence.
+// the matcher's coordinates, direction (degrees) and coherence weight.
 type fieldPoint struct {
 	x, y     float32
 	dir, coh int32
@@ -184,7 +207,7 @@ func fieldPoints(f *preparedField) []fieldPoint {
 			if (i+j)%2 == 1 || c == 0 {
 				continue
 			}
-			ps = append(ps, fieldPoint{x: (float32(i) + 0.5) * f.side, y: -(float32(j) + 0.5) * f.side, dir: int32(c >> 8), coh: int32(c & 0xff)})
+			ps = append(ps, fieldPoint{x: (float32(i) + 0.5) * f.side, y: -(float32(j) + 0.5) * f.side, dir: cellDir[c], coh: cellWeight[c]})
 		}
 	}
 	return ps
@@ -239,10 +262,10 @@ func (pr *Probe) fieldSimilarity(c *Prepared, pa, pb *cylinder) float32 {
 		// u in (−1, 0) truncates to 0: the border, so no floor is needed.
 		i := min(max(int32(u), 0), wmax)
 		j := min(max(int32(v), 0), hmax)
-		cell := int32(cells[j*stride+i])
-		wt := int64(q.coh * (cell & 0xff))
+		cell := cells[j*stride+i]
+		wt := int64(q.coh * cellWeight[cell])
 		sw += wt
-		sa += wt * cos[q.dir+rdeg-cell>>8+180]
+		sa += wt * cos[q.dir+rdeg-cellDir[cell]+180]
 	}
 	if sw == 0 {
 		return 0

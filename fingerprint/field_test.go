@@ -87,8 +87,8 @@ func fieldSimilarityReference(pr *Probe, c *Prepared, pa, pb *cylinder) float64 
 			if cb == 0 {
 				continue
 			}
-			w := float64(ca&0xff) * float64(cb&0xff)
-			d := float64(int(ca>>8)+rdeg-int(cb>>8)) * math.Pi / 180
+			w := float64(cellWeight[ca]) * float64(cellWeight[cb])
+			d := float64(int(cellDir[ca])+rdeg-int(cellDir[cb])) * math.Pi / 180
 			sw += w
 			sa += w * math.Cos(2*d)
 		}

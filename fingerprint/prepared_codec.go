@@ -23,10 +23,11 @@ import (
 //	6+76n  2    orientation field blocks across w (0: no field)
 //	8+76n  2    blocks down h (0 when w is)
 //	10+76n 4    float32 block side, pixels at 500 ppi
-//	14+76n 2wh  blocks, row by row: direction (degrees 0..179) << 8 |
-//	            coherence (0 outside the print, then direction 0)
+//	14+76n wh   blocks, row by row, one byte each: 0 outside the print,
+//	            else 1 + 4·(direction in 3° steps) + coherence level 0..3
+//	            (at most 240)
 //
-// The length must be exactly 14+76n+2wh. The per-cell counts, bounding box,
+// The length must be exactly 14+76n+wh. The per-cell counts, bounding box,
 // position grid and the field's border are derived again when decoding. The format belongs to the
 // matcher's parameters (cylinder size, radius, σ, thresholds): a matcher
 // that changes them must change preparedVersion, and readers then refuse
@@ -66,9 +67,7 @@ func (p *Prepared) MarshalBinary() ([]byte, error) {
 	b = binary.LittleEndian.AppendUint16(b, uint16(f.h))
 	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f.side))
 	for j := int32(0); j < f.h; j++ {
-		for _, c := range f.cells[(j+1)*(f.w+2)+1 : (j+1)*(f.w+2)+1+f.w] {
-			b = binary.LittleEndian.AppendUint16(b, c)
-		}
+		b = append(b, f.cells[(j+1)*(f.w+2)+1:(j+1)*(f.w+2)+1+f.w]...)
 	}
 	return b, nil
 }
@@ -138,7 +137,7 @@ func (p *Prepared) UnmarshalBinary(b []byte) error {
 func decodePreparedField(b []byte, off int) (preparedField, error) {
 	w, h := int(binary.LittleEndian.Uint16(b[off:])), int(binary.LittleEndian.Uint16(b[off+2:]))
 	side := math.Float32frombits(binary.LittleEndian.Uint32(b[off+4:]))
-	if want := off + preparedFieldLen + 2*w*h; len(b) != want {
+	if want := off + preparedFieldLen + w*h; len(b) != want {
 		err := ErrTruncated
 		if len(b) > want {
 			err = ErrMalformed
@@ -154,12 +153,10 @@ func decodePreparedField(b []byte, off int) (preparedField, error) {
 	if !(side > 0 && side <= preparedMaxCoord) {
 		return preparedField{}, fmt.Errorf("prepared template byte %d: field block side %v out of range: %w", off+4, side, ErrMalformed)
 	}
-	f := preparedField{w: int32(w), h: int32(h), side: side, cells: make([]uint16, (w+2)*(h+2))}
-	for k := 0; k < w*h; k++ {
-		at := off + preparedFieldLen + 2*k
-		c := binary.LittleEndian.Uint16(b[at:])
-		if c>>8 >= 180 || c&0xff == 0 && c != 0 {
-			return preparedField{}, fmt.Errorf("prepared template byte %d: field block (%d, %d): direction %d with coherence %d: %w", at, k%w, k/w, c>>8, c&0xff, ErrMalformed)
+	f := preparedField{w: int32(w), h: int32(h), side: side, cells: make([]uint8, (w+2)*(h+2))}
+	for k, c := range b[off+preparedFieldLen:] {
+		if c > maxFieldCell {
+			return preparedField{}, fmt.Errorf("prepared template byte %d: field block (%d, %d): %d, at most %d: %w", off+preparedFieldLen+k, k%w, k/w, c, maxFieldCell, ErrMalformed)
 		}
 		f.cells[(k/w+1)*(w+2)+k%w+1] = c
 	}

@@ -41,7 +41,7 @@ func TestPreparedRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("template %d: %v", i, err)
 		}
-		if want := preparedHeaderLen + preparedCylinder*p.Len() + preparedFieldLen + 2*int(p.field.w*p.field.h); len(b) != want {
+		if want := preparedHeaderLen + preparedCylinder*p.Len() + preparedFieldLen + int(p.field.w*p.field.h); len(b) != want {
 			t.Fatalf("template %d: %d bytes, want %d", i, len(b), want)
 		}
 		var q Prepared
@@ -73,18 +73,10 @@ func TestPreparedUnmarshalErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := int(good[5])
-	// Offsets in the field: its header, a block outside the print, one in it.
+	// Offsets in the field: its header and its first block (in the margin).
 	fo := preparedHeaderLen + preparedCylinder*n
-	bg, fg := -1, -1
-	for k, c := range tm.Field.Coherence {
-		if c == 0 && bg < 0 {
-			bg = k
-		}
-		if c != 0 && fg < 0 {
-			fg = k
-		}
-	}
-	bgAt, fgAt := fo+preparedFieldLen+2*bg, fo+preparedFieldLen+2*fg
+	bg := 0 // a block of the field's empty margin
+	bgAt := fo + preparedFieldLen + bg
 	if n < 3 {
 		t.Fatalf("fixture has %d cylinders", n)
 	}
@@ -110,8 +102,7 @@ func TestPreparedUnmarshalErrors(t *testing.T) {
 			return b[:fo+preparedFieldLen]
 		}, ErrMalformed, "byte " + strconv.Itoa(fo)},
 		{"field block side", func(b []byte) []byte { f32(b, fo+4, float32(math.Inf(1))); return b }, ErrMalformed, "byte " + strconv.Itoa(fo+4)},
-		{"field direction 180", func(b []byte) []byte { b[fgAt+1] = 180; return b }, ErrMalformed, "byte " + strconv.Itoa(fgAt)},
-		{"field direction outside the print", func(b []byte) []byte { b[bgAt+1] = 3; return b }, ErrMalformed, "byte " + strconv.Itoa(bgAt)},
+		{"field block beyond the largest", func(b []byte) []byte { b[bgAt] = maxFieldCell + 1; return b }, ErrMalformed, "byte " + strconv.Itoa(bgAt)},
 		{"magic", func(b []byte) []byte { b[0] = 'X'; return b }, ErrMalformed, "byte 0"},
 		{"version", func(b []byte) []byte { b[4] = preparedVersion + 1; return b }, ErrUnsupported, "byte 4"},
 		{"too many cylinders", func(b []byte) []byte {

@@ -47,8 +47,9 @@ type descriptor [descWords]uint64
 // encoding). Change it whenever either changes (TestIndexGolden pins both),
 // so that entries stored by another version are computed again at load
 // instead of being trusted. Version 1 held the descriptor alone; version 2
-// a prepared form without the orientation field.
-const indexVersion = 3
+// a prepared form without the orientation field; version 3 one with two
+// bytes per field block.
+const indexVersion = 4
 
 // indexHeaderLen is the length of an index entry before the prepared
 // template: the version byte and the descriptor's words, little-endian.
