@@ -7,7 +7,10 @@ package fingerprint
 // invariant to rotation and translation, tolerant of partial overlap (only
 // cells valid in both cylinders are compared) and of elastic distortion (the
 // cylinders are local and relaxation checks only pairwise consistency).
-// Compare(a, b) and Compare(b, a) agree up to the tie-breaking of pairs.
+// When both templates have an orientation field, the minutiae score is
+// multiplied by exp(4(s−1)), s the agreement of the fields in the alignment
+// of the consolidation (see OrientationField). Compare(a, b) and Compare(b,
+// a) agree up to the tie-breaking of pairs and the fields' sampling.
 //
 // Scores are not probabilities; ThresholdForFMR turns a set of impostor
 // scores into a decision threshold, and DefaultThreshold is one measured on
