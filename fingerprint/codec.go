@@ -181,10 +181,8 @@ func decodeField(b []byte, off int) (*OrientationField, error) {
 	}
 	dir := b[off+codecFieldHeader : off+codecFieldHeader+nb]
 	coh := b[off+codecFieldHeader+nb:]
-	for k, d := range dir {
-		if d >= 180 || coh[k] == 0 && d != 0 {
-			return nil, fmt.Errorf("bix template byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", off+codecFieldHeader+k, k%fw, k/fw, d, coh[k], ErrMalformed)
-		}
+	if k := badFieldBlock(dir, coh); k >= 0 {
+		return nil, fmt.Errorf("bix template byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", off+codecFieldHeader+k, k%fw, k/fw, dir[k], coh[k], ErrMalformed)
 	}
 	return &OrientationField{Width: fw, Height: fh, Dir: append([]uint8(nil), dir...), Coherence: append([]uint8(nil), coh...)}, nil
 }

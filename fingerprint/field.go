@@ -48,12 +48,22 @@ func (f *OrientationField) validate() error {
 	if len(f.Dir) != n || len(f.Coherence) != n {
 		return fmt.Errorf("orientation field %d×%d blocks has %d directions and %d coherences", f.Width, f.Height, len(f.Dir), len(f.Coherence))
 	}
-	for k, d := range f.Dir {
-		if d >= 180 || f.Coherence[k] == 0 && d != 0 {
-			return fmt.Errorf("orientation field block (%d, %d): direction %d with coherence %d", k%f.Width, k/f.Width, d, f.Coherence[k])
-		}
+	if k := badFieldBlock(f.Dir, f.Coherence); k >= 0 {
+		return fmt.Errorf("orientation field block (%d, %d): direction %d with coherence %d", k%f.Width, k/f.Width, f.Dir[k], f.Coherence[k])
 	}
 	return nil
+}
+
+// badFieldBlock returns the index of the first block whose direction is
+// not 0..179, or not 0 outside the print (coherence 0); −1 when none.
+// coh is at least as long as dir.
+func badFieldBlock(dir, coh []uint8) int {
+	for k, d := range dir {
+		if d >= 180 || coh[k] == 0 && d != 0 {
+			return k
+		}
+	}
+	return -1
 }
 
 // fieldMinForeground is the share of a field block's analysis blocks that

@@ -93,10 +93,8 @@ func decodeFieldArea(d []byte, base int) (*OrientationField, error) {
 		return nil, fmt.Errorf("extended data byte %d: orientation field %d×%d blocks: %w", base+1, fw, fh, ErrMalformed)
 	}
 	dir, coh := d[5:5+nb], d[5+nb:]
-	for k, v := range dir {
-		if v >= 180 || coh[k] == 0 && v != 0 {
-			return nil, fmt.Errorf("extended data byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", base+5+k, k%fw, k/fw, v, coh[k], ErrMalformed)
-		}
+	if k := badFieldBlock(dir, coh); k >= 0 {
+		return nil, fmt.Errorf("extended data byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", base+5+k, k%fw, k/fw, dir[k], coh[k], ErrMalformed)
 	}
 	return &OrientationField{Width: fw, Height: fh, Dir: append([]uint8(nil), dir...), Coherence: append([]uint8(nil), coh...)}, nil
 }

@@ -343,6 +343,21 @@ func enrollFingers(t *testing.T, s *Store, status string, k int) []*Template {
 	return ts
 }
 
+// eraseEncounterKey deletes the data key of encounter id.
+func eraseEncounterKey(t *testing.T, s *Store, id string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := s.Update(ctx, func(tx *Tx) error {
+		var keyID string
+		if err := tx.SQL().QueryRowContext(ctx, `SELECT key_id FROM encounters WHERE id = ?`, id).Scan(&keyID); err != nil {
+			return err
+		}
+		return tx.DeleteDataKey(ctx, keyID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // scanned is what a scan gives of tp: its data and index entry.
 func scanned(tp *Template) string {
 	return fmt.Sprintf("%q %q %v", tp.Data, tp.Index, tp.Index == nil)
@@ -369,15 +384,7 @@ func TestScanTemplatesParallel(t *testing.T) {
 	}
 	enrollFingers(t, s, PersonMerged, 3)
 	erased := enrollFingers(t, s, PersonActive, 4)
-	if err := s.Update(ctx, func(tx *Tx) error {
-		var keyID string
-		if err := tx.SQL().QueryRowContext(ctx, `SELECT key_id FROM encounters WHERE id = ?`, erased[0].EncounterID).Scan(&keyID); err != nil {
-			return err
-		}
-		return tx.DeleteDataKey(ctx, keyID)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	eraseEncounterKey(t, s, erased[0].EncounterID)
 
 	serial := map[string]string{}
 	st, err := s.ScanTemplates(ctx, func(tp *Template) error { serial[tp.ID] = scanned(tp); return nil }, nil)
@@ -460,15 +467,7 @@ func TestUpdateTemplateIndexes(t *testing.T) {
 	s := openTest(t, t.TempDir(), testKEK(t))
 	kept := enrollFingers(t, s, PersonActive, 4)
 	erased := enrollFingers(t, s, PersonActive, 2)
-	if err := s.Update(ctx, func(tx *Tx) error {
-		var keyID string
-		if err := tx.SQL().QueryRowContext(ctx, `SELECT key_id FROM encounters WHERE id = ?`, erased[0].EncounterID).Scan(&keyID); err != nil {
-			return err
-		}
-		return tx.DeleteDataKey(ctx, keyID)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	eraseEncounterKey(t, s, erased[0].EncounterID)
 	var us []IndexUpdate
 	for _, tp := range append(kept, erased...) {
 		us = append(us, IndexUpdate{TemplateID: tp.ID, Index: []byte("new " + tp.ID)})
