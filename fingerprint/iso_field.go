@@ -16,32 +16,36 @@ import (
 // four bytes (2 bytes) and its data. The field's data is:
 //
 //	offset size field
-//	0      1    version (1)
+//	0      1    version (2)
 //	1      2    blocks across fw
 //	3      2    blocks down fh
-//	5      fw·fh directions (OrientationField.Dir)
-//	..     fw·fh coherences (OrientationField.Coherence)
+//	5      fw·fh blocks, one byte each as the matcher keeps them (0 outside
+//	            the print, else 1 + 4·⌊direction/3⌋ + ⌊coherence/64⌋, at
+//	            most 240), decoded to the middle of their step and level
+//
+// Version 1, still read, held fw·fh directions then fw·fh coherences.
 const (
 	fieldAreaType    = 0xB1F0
-	fieldAreaVersion = 1
+	fieldAreaVersion = 2
 	fieldAreaHeader  = 4 + 5
 )
 
 // fieldArea returns the extended data area holding f; false when f does
-// not fit an area's 16-bit length (more than 32,763 blocks) or is invalid.
+// not fit an area's 16-bit length (more than 65,526 blocks) or is invalid.
 func fieldArea(f *OrientationField) ([]byte, bool) {
 	n := f.Width * f.Height
-	if f.validate() != nil || f.Width > 0xffff || f.Height > 0xffff || fieldAreaHeader+2*n > 0xffff {
+	if f.validate() != nil || f.Width > 0xffff || f.Height > 0xffff || fieldAreaHeader+n > 0xffff {
 		return nil, false
 	}
-	b := make([]byte, 0, fieldAreaHeader+2*n)
+	b := make([]byte, 0, fieldAreaHeader+n)
 	b = binary.BigEndian.AppendUint16(b, fieldAreaType)
-	b = binary.BigEndian.AppendUint16(b, uint16(fieldAreaHeader+2*n))
+	b = binary.BigEndian.AppendUint16(b, uint16(fieldAreaHeader+n))
 	b = append(b, fieldAreaVersion)
 	b = binary.BigEndian.AppendUint16(b, uint16(f.Width))
 	b = binary.BigEndian.AppendUint16(b, uint16(f.Height))
-	b = append(b, f.Dir...)
-	b = append(b, f.Coherence...)
+	for k, d := range f.Dir {
+		b = append(b, fieldCell(d, f.Coherence[k]))
+	}
 	return b, true
 }
 
@@ -81,20 +85,37 @@ func decodeFieldArea(d []byte, base int) (*OrientationField, error) {
 	if len(d) < fieldAreaHeader-4 {
 		return nil, fmt.Errorf("extended data byte %d: orientation field header needs %d bytes, have %d: %w", base, fieldAreaHeader-4, len(d), ErrTruncated)
 	}
-	if d[0] != fieldAreaVersion {
-		return nil, fmt.Errorf("extended data byte %d: orientation field version %d, want %d: %w", base, d[0], fieldAreaVersion, ErrUnsupported)
+	version := d[0]
+	if version != 1 && version != fieldAreaVersion {
+		return nil, fmt.Errorf("extended data byte %d: orientation field version %d, want 1 or %d: %w", base, version, fieldAreaVersion, ErrUnsupported)
 	}
 	fw, fh := int(binary.BigEndian.Uint16(d[1:])), int(binary.BigEndian.Uint16(d[3:]))
 	nb := fw * fh
-	if want := fieldAreaHeader - 4 + 2*nb; len(d) != want {
+	per := 1 // bytes per block
+	if version == 1 {
+		per = 2
+	}
+	if want := fieldAreaHeader - 4 + per*nb; len(d) != want {
 		return nil, fmt.Errorf("extended data byte %d: a %d×%d-block orientation field needs %d bytes, the area has %d: %w", base+1, fw, fh, want, len(d), ErrMalformed)
 	}
 	if (fw == 0) != (fh == 0) {
 		return nil, fmt.Errorf("extended data byte %d: orientation field %d×%d blocks: %w", base+1, fw, fh, ErrMalformed)
 	}
-	dir, coh := d[5:5+nb], d[5+nb:]
-	if k := badFieldBlock(dir, coh); k >= 0 {
-		return nil, fmt.Errorf("extended data byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", base+5+k, k%fw, k/fw, dir[k], coh[k], ErrMalformed)
+	f := &OrientationField{Width: fw, Height: fh, Dir: make([]uint8, nb), Coherence: make([]uint8, nb)}
+	blocks := d[5:]
+	if version == 1 {
+		copy(f.Dir, blocks[:nb])
+		copy(f.Coherence, blocks[nb:])
+	} else {
+		for k, c := range blocks {
+			if c > maxFieldCell {
+				return nil, fmt.Errorf("extended data byte %d: orientation field block (%d, %d): %d, at most %d: %w", base+5+k, k%fw, k/fw, c, maxFieldCell, ErrMalformed)
+			}
+			f.Dir[k], f.Coherence[k] = uint8(cellDir[c]), uint8(cellWeight[c])
+		}
 	}
-	return &OrientationField{Width: fw, Height: fh, Dir: append([]uint8(nil), dir...), Coherence: append([]uint8(nil), coh...)}, nil
+	if k := badFieldBlock(f.Dir, f.Coherence); k >= 0 {
+		return nil, fmt.Errorf("extended data byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", base+5+k, k%fw, k/fw, f.Dir[k], f.Coherence[k], ErrMalformed)
+	}
+	return f, nil
 }
