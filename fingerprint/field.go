@@ -132,15 +132,6 @@ func (a *analysis) field(scale float64) *OrientationField {
 // all-pairs EER on FVC2002 set B; 4 is the middle.
 const fieldWeight = 4
 
-// cos2Deg[d] is cos(2d°) for d in 0..179: the agreement of two undirected
-// orientations d degrees apart.
-var cos2Deg = func() (t [180]float32) {
-	for d := range t {
-		t[d] = float32(math.Cos(2 * float64(d) * math.Pi / 180))
-	}
-	return
-}()
-
 // fieldFactor is exp(fieldWeight·(s−1)).
 func fieldFactor(s float32) float64 {
 	return math.Exp(fieldWeight * (float64(s) - 1))
