@@ -118,15 +118,16 @@ func (t *Template) UnmarshalBinary(b []byte) error {
 	}
 	n := int(binary.BigEndian.Uint16(b[14:16]))
 	end := codecHeaderLen + codecMinutia*n
-	if want := end; version == codecVersion && len(b) != want || version == codecVersionField && len(b) < want+codecFieldHeader {
+	need := end // version 2: at least, with the field's header
+	if version == codecVersionField {
+		need += codecFieldHeader
+	}
+	if len(b) < need || version == codecVersion && len(b) > need {
 		err := ErrTruncated
-		if len(b) > want {
+		if len(b) > need {
 			err = ErrMalformed
 		}
-		if version == codecVersionField {
-			want += codecFieldHeader
-		}
-		return fmt.Errorf("bix template byte 14: %d minutiae need %d bytes, have %d: %w", n, want, len(b), err)
+		return fmt.Errorf("bix template byte 14: %d minutiae need %d bytes, have %d: %w", n, need, len(b), err)
 	}
 	nt := Template{
 		Width:      int(binary.BigEndian.Uint16(b[6:8])),

@@ -126,6 +126,12 @@ func TestUnmarshalBinaryFieldErrors(t *testing.T) {
 			fg = k
 		}
 	}
+	for n := 0; n < len(good); n++ {
+		var got Template
+		if err := got.UnmarshalBinary(good[:n]); !errors.Is(err, ErrTruncated) {
+			t.Errorf("truncated to %d bytes: error %v, want ErrTruncated", n, err)
+		}
+	}
 	dirAt, cohAt := off+codecFieldHeader, off+codecFieldHeader+nb
 	for _, c := range []struct {
 		name   string
