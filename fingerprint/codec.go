@@ -180,10 +180,10 @@ func decodeField(b []byte, off int) (*OrientationField, error) {
 	if (fw == 0) != (fh == 0) {
 		return nil, fmt.Errorf("bix template byte %d: orientation field %d×%d blocks: %w", off, fw, fh, ErrMalformed)
 	}
-	dir := b[off+codecFieldHeader : off+codecFieldHeader+nb]
-	coh := b[off+codecFieldHeader+nb:]
-	if k := badFieldBlock(dir, coh); k >= 0 {
-		return nil, fmt.Errorf("bix template byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", off+codecFieldHeader+k, k%fw, k/fw, dir[k], coh[k], ErrMalformed)
+	planes := b[off+codecFieldHeader:]
+	f, k := fieldFromPlanes(fw, fh, planes)
+	if k >= 0 {
+		return nil, fmt.Errorf("bix template byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", off+codecFieldHeader+k, k%fw, k/fw, planes[k], planes[nb+k], ErrMalformed)
 	}
-	return &OrientationField{Width: fw, Height: fh, Dir: append([]uint8(nil), dir...), Coherence: append([]uint8(nil), coh...)}, nil
+	return f, nil
 }

@@ -54,6 +54,28 @@ func (f *OrientationField) validate() error {
 	return nil
 }
 
+// FieldDegrees returns the undirected direction a (radians, counter-clockwise
+// with y up) in whole degrees 0..179, as OrientationField.Dir holds it.
+func FieldDegrees(a float64) uint8 {
+	d := int(math.Round(a*180/math.Pi)) % 180
+	if d < 0 {
+		d += 180
+	}
+	return uint8(d)
+}
+
+// fieldFromPlanes returns the field of fw×fh blocks laid out as two planes,
+// the directions then the coherences (copied), or the index of its first
+// inconsistent block (badFieldBlock).
+func fieldFromPlanes(fw, fh int, planes []byte) (*OrientationField, int) {
+	nb := fw * fh
+	dir, coh := planes[:nb], planes[nb:2*nb]
+	if k := badFieldBlock(dir, coh); k >= 0 {
+		return nil, k
+	}
+	return &OrientationField{Width: fw, Height: fh, Dir: append([]uint8(nil), dir...), Coherence: append([]uint8(nil), coh...)}, -1
+}
+
 // badFieldBlock returns the index of the first block whose direction is
 // not 0..179, or not 0 outside the print (coherence 0); −1 when none.
 // coh is at least as long as dir.
@@ -111,12 +133,7 @@ func (a *analysis) field(scale float64) *OrientationField {
 			continue
 		}
 		// theta is in image axes (y down); with y up the direction is −θ.
-		d := -math.Atan2(s.s, s.c) / 2 * 180 / math.Pi
-		deg := int(math.Round(d)) % 180
-		if deg < 0 {
-			deg += 180
-		}
-		f.Dir[k] = uint8(deg)
+		f.Dir[k] = FieldDegrees(-math.Atan2(s.s, s.c) / 2)
 		f.Coherence[k] = uint8(min(max(math.Round(255*math.Hypot(s.c, s.s)/float64(s.fg)), 1), 255))
 	}
 	return f

@@ -347,7 +347,7 @@ func (r *Record) Template(v int) (*Template, error) {
 // NewRecord returns a record of the given standard with one finger view per
 // template, view numbers counting per finger position, and each template's
 // orientation field in its view's extended data (see fieldAreaType; a field
-// of more than 32,763 blocks is left out). The header size and resolution
+// of more than 65,526 blocks is left out). The header size and resolution
 // come from the first template (500 ppi when it has none).
 func NewRecord(std Standard, ts ...*Template) *Record {
 	r := &Record{Standard: std}

@@ -101,21 +101,21 @@ func decodeFieldArea(d []byte, base int) (*OrientationField, error) {
 	if (fw == 0) != (fh == 0) {
 		return nil, fmt.Errorf("extended data byte %d: orientation field %d×%d blocks: %w", base+1, fw, fh, ErrMalformed)
 	}
-	f := &OrientationField{Width: fw, Height: fh, Dir: make([]uint8, nb), Coherence: make([]uint8, nb)}
 	blocks := d[5:]
 	if version == 1 {
-		copy(f.Dir, blocks[:nb])
-		copy(f.Coherence, blocks[nb:])
-	} else {
-		for k, c := range blocks {
-			if c > maxFieldCell {
-				return nil, fmt.Errorf("extended data byte %d: orientation field block (%d, %d): %d, at most %d: %w", base+5+k, k%fw, k/fw, c, maxFieldCell, ErrMalformed)
-			}
-			f.Dir[k], f.Coherence[k] = uint8(cellDir[c]), uint8(cellWeight[c])
+		f, k := fieldFromPlanes(fw, fh, blocks)
+		if k >= 0 {
+			return nil, fmt.Errorf("extended data byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", base+5+k, k%fw, k/fw, blocks[k], blocks[nb+k], ErrMalformed)
 		}
+		return f, nil
 	}
-	if k := badFieldBlock(f.Dir, f.Coherence); k >= 0 {
-		return nil, fmt.Errorf("extended data byte %d: orientation field block (%d, %d): direction %d with coherence %d: %w", base+5+k, k%fw, k/fw, f.Dir[k], f.Coherence[k], ErrMalformed)
+	// Every cell up to maxFieldCell decodes to a consistent block.
+	f := &OrientationField{Width: fw, Height: fh, Dir: make([]uint8, nb), Coherence: make([]uint8, nb)}
+	for k, c := range blocks {
+		if c > maxFieldCell {
+			return nil, fmt.Errorf("extended data byte %d: orientation field block (%d, %d): %d, at most %d: %w", base+5+k, k%fw, k/fw, c, maxFieldCell, ErrMalformed)
+		}
+		f.Dir[k], f.Coherence[k] = uint8(cellDir[c]), uint8(cellWeight[c])
 	}
 	return f, nil
 }

@@ -54,7 +54,7 @@ type Template struct {
 	Minutiae []Minutia
 	// Field is the impression's coarse orientation field, which Extract
 	// computes and the matcher uses when both templates have one; nil for
-	// templates read from ISO/IEC 19794-2 or INCITS 378 records, which
-	// cannot carry it.
+	// records from other extractors (ISO/IEC 19794-2 and INCITS 378 records
+	// carry it only in this package's vendor extended data area).
 	Field *OrientationField `json:",omitempty"`
 }

@@ -28,11 +28,11 @@ import (
 //	            (at most 240)
 //
 // The length must be exactly 14+76n+wh. The per-cell counts, bounding box,
-// position grid and the field's border are derived again when decoding. The format belongs to the
-// matcher's parameters (cylinder size, radius, σ, thresholds): a matcher
-// that changes them must change preparedVersion, and readers then refuse
-// older encodings with ErrUnsupported, to be prepared again from the
-// template.
+// position grid and the field's border are derived again when decoding.
+// The format belongs to the matcher's parameters (cylinder size, radius, σ,
+// thresholds): a matcher that changes them must change preparedVersion,
+// and readers then refuse older encodings with ErrUnsupported, to be
+// prepared again from the template.
 const (
 	preparedMagic     = "BIXP"
 	preparedVersion   = 2

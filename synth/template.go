@@ -131,13 +131,8 @@ func (m *Finger) impressionField(g *geometry, r *rand.Rand, v float64, w, h int)
 				continue
 			}
 			// image axes (y down) to degrees counter-clockwise with y up
-			dir := -(math.Atan2(vs, vc)/2 - rot + v*normal(r, 0, 0.07))
-			deg := int(math.Round(dir*180/math.Pi)) % 180
-			if deg < 0 {
-				deg += 180
-			}
 			k := j*fw + i
-			f.Dir[k] = uint8(deg)
+			f.Dir[k] = fingerprint.FieldDegrees(-(math.Atan2(vs, vc)/2 - rot + v*normal(r, 0, 0.07)))
 			f.Coherence[k] = uint8(max(1, 255*clamp01(0.45+0.4*c+v*normal(r, 0, 0.05))))
 		}
 	}

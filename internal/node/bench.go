@@ -197,6 +197,8 @@ func benchField(samples []benchPoint, w, h int, c, s, tx, ty float64) *fingerpri
 	const b = fingerprint.FieldBlock
 	fw, fh := (w+b-1)/b, (h+b-1)/b
 	sum := make([][3]float64, fw*fh) // Σ cos 2a, Σ sin 2a, count
+	// the placement turns directions by the rotation's angle
+	rc, rs := c*c-s*s, 2*s*c // cos 2rot, sin 2rot
 	for _, p := range samples {
 		x := c*p.x - s*p.y + tx + float64(w)/2
 		y := float64(h)/2 - (s*p.x + c*p.y + ty)
@@ -205,8 +207,6 @@ func benchField(samples []benchPoint, w, h int, c, s, tx, ty float64) *fingerpri
 		}
 		k := int(y)/b*fw + int(x)/b
 		ds, dc := math.Sincos(2 * p.a)
-		// the placement turns directions by the rotation's angle
-		rc, rs := c*c-s*s, 2*s*c // cos 2rot, sin 2rot
 		sum[k] = [3]float64{sum[k][0] + dc*rc - ds*rs, sum[k][1] + ds*rc + dc*rs, sum[k][2] + 1}
 	}
 	f := &fingerprint.OrientationField{Width: fw, Height: fh, Dir: make([]uint8, fw*fh), Coherence: make([]uint8, fw*fh)}
@@ -229,11 +229,7 @@ func benchField(samples []benchPoint, w, h int, c, s, tx, ty float64) *fingerpri
 				}
 			}
 			length := math.Hypot(v[0], v[1]) / v[2]
-			deg := int(math.Round(math.Atan2(v[1], v[0])/2*180/math.Pi)) % 180
-			if deg < 0 {
-				deg += 180
-			}
-			f.Dir[j*fw+i] = uint8(deg)
+			f.Dir[j*fw+i] = fingerprint.FieldDegrees(math.Atan2(v[1], v[0]) / 2)
 			f.Coherence[j*fw+i] = uint8(max(1, math.Round(230*length)))
 		}
 	}

@@ -162,6 +162,9 @@ func (n *Node) loadGallery(ctx context.Context) error {
 	rewrites := make([][]store.IndexUpdate, workers)
 	var recomputed, rewritten atomic.Int64
 	flush := func(w int) error {
+		if len(rewrites[w]) == 0 {
+			return nil // no write transaction at a start that recomputed nothing
+		}
 		k, err := n.st.UpdateTemplateIndexes(ctx, rewrites[w])
 		rewritten.Add(int64(k))
 		clear(rewrites[w])
