@@ -170,14 +170,134 @@ func TestCompatAgreesWithReference(t *testing.T) {
 		noise := func(v float64) float64 { return v + rng.NormFloat64()*6 }
 		bi := cyl(noise(float64(ai.x)*c-float64(ai.y)*s+dx), noise(float64(ai.x)*s+float64(ai.y)*c+dy), float64(ai.theta)+rot+rng.NormFloat64()*0.2)
 		bk := cyl(noise(float64(ak.x)*c-float64(ak.y)*s+dx), noise(float64(ak.x)*s+float64(ak.y)*c+dy), float64(ak.theta)+rot+rng.NormFloat64()*0.2)
-		ri := rotation{d: wrap32(ai.theta - bi.theta)}
-		sn, cs := math.Sincos(float64(ri.d))
-		ri.cos, ri.sin = float32(cs), float32(sn)
-		got := float64(compat(ai, ak, bi, bk, &ri, wrap32(ak.theta-bk.theta)))
+		got := float64(compat(testRelaxPair(ai, bi), testRelaxPair(ak, bk)))
 		want := compatibilityReference(ai, ak, bi, bk)
 		if math.Abs(got-want) > 0.05 {
 			t.Fatalf("compat = %.4f, reference %.4f (a %+v %+v, b %+v %+v)", got, want, *ai, *ak, *bi, *bk)
 		}
+	}
+}
+
+// testRelaxPair is the pair (ca, cb) as relax selects it, its rotation's
+// cosine and sine computed in float64.
+func testRelaxPair(ca, cb *cylinder) *relaxPair {
+	p := &relaxPair{ax: ca.x, ay: ca.y, bx: cb.x, by: cb.y, d: wrap32(ca.theta - cb.theta)}
+	sn, cs := math.Sincos(float64(p.d))
+	p.cos, p.sin = float32(cs), float32(sn)
+	return p
+}
+
+// compatBranchy is compat with an early return for each term out of its
+// table's range, as compat was written before it lost its branches.
+func compatBranchy(pi, pk *relaxPair) float32 {
+	d2 := absAngle(pi.d - pk.d)
+	if d2 >= lutAngMx {
+		return 0
+	}
+	vax, vay := pk.ax-pi.ax, pk.ay-pi.ay
+	vbx, vby := pk.bx-pi.bx, pk.by-pi.by
+	da := float32(math.Sqrt(float64(vax*vax + vay*vay)))
+	db := float32(math.Sqrt(float64(vbx*vbx + vby*vby)))
+	d1 := da - db
+	if d1 < 0 {
+		d1 = -d1
+	}
+	if d1 >= lutDistMx {
+		return 0
+	}
+	wx := pi.cos*vbx - pi.sin*vby
+	wy := pi.sin*vbx + pi.cos*vby
+	dot := wx*vax + wy*vay
+	cross := wx*vay - wy*vax
+	if cross < 0 {
+		cross = -cross
+	}
+	if dot <= 0 || cross >= dot {
+		return 0
+	}
+	return lutDist[int(d1*(lutN/lutDistMx))] * lutAng[int(d2*(lutN/lutAngMx))] * lutTan[int(cross/dot*lutN)]
+}
+
+// TestCompatMatchesBranchy compares compat with compatBranchy bit for bit
+// on random pairs and on pairs at the edges of the tables' ranges: d2 about
+// π/4 and the wrap at π, d1 about 16, the radial angle about ±π/4, a dot
+// product of 0 or below, coincident minutiae.
+func TestCompatMatchesBranchy(t *testing.T) {
+	rng := rand.New(rand.NewPCG(41, 42))
+	check := func(pi, pk *relaxPair) {
+		t.Helper()
+		got, want := compat(pi, pk), compatBranchy(pi, pk)
+		if math.Float32bits(got) != math.Float32bits(want) {
+			t.Fatalf("compat(%+v, %+v) = %v, branchy %v", *pi, *pk, got, want)
+		}
+	}
+	// Rotations next to the boundaries of d2: π/4 and π apart, and
+	// either side of them by a few ulps.
+	var rots []float32
+	for _, base := range []float32{0, math.Pi / 4, math.Pi, 7 * math.Pi / 4, 2 * math.Pi} {
+		for _, sign := range []float32{1, -1} {
+			v := base * sign
+			for range 4 {
+				rots = append(rots, v)
+				v = math.Nextafter32(v, 10)
+			}
+			v = base * sign
+			for range 4 {
+				v = math.Nextafter32(v, -10)
+				rots = append(rots, v)
+			}
+		}
+	}
+	wrapR := func(d float32) float32 { return wrap32(d) }
+	for n := 0; n < 400000; n++ {
+		pi := &relaxPair{ax: rng.Float32() * 300, ay: rng.Float32() * 300}
+		pk := &relaxPair{ax: rng.Float32() * 300, ay: rng.Float32() * 300}
+		rot := rng.Float32() * 2 * math.Pi
+		sn, cs := math.Sincos(float64(rot))
+		move := func(p *relaxPair, noise float32) {
+			p.bx = p.ax*float32(cs) - p.ay*float32(sn) + 20 + noise*float32(rng.NormFloat64())
+			p.by = p.ax*float32(sn) + p.ay*float32(cs) - 30 + noise*float32(rng.NormFloat64())
+		}
+		switch n % 4 {
+		case 0: // a genuine-like pair: b is a moved, with noise
+			move(pi, 6)
+			move(pk, 6)
+		case 1: // unrelated positions
+			pi.bx, pi.by = rng.Float32()*300, rng.Float32()*300
+			pk.bx, pk.by = rng.Float32()*300, rng.Float32()*300
+		case 2: // coincident minutiae on one or both sides
+			move(pi, 0)
+			*pk = *pi
+			if rng.IntN(2) == 0 {
+				pk.bx += rng.Float32() * 20
+			}
+		case 3: // distances about 16 apart
+			move(pi, 0)
+			move(pk, 0)
+			pk.bx = pi.bx + (pk.bx-pi.bx)*(1+16/max(1, float32(math.Hypot(float64(pk.bx-pi.bx), float64(pk.by-pi.by)))))*float32(1+rng.NormFloat64()*1e-6)
+		}
+		pi.d = wrapR(rot + float32(rng.NormFloat64()*0.3))
+		pk.d = wrapR(pi.d + float32(rng.NormFloat64()*0.5))
+		if n%3 == 0 {
+			pi.d, pk.d = wrapR(rots[rng.IntN(len(rots))]), 0
+			if rng.IntN(2) == 0 {
+				pk.d, pi.d = pi.d, wrapR(pi.d+rots[rng.IntN(len(rots))])
+			}
+		}
+		s, c := math.Sincos(float64(pi.d))
+		pi.cos, pi.sin = float32(c), float32(s)
+		if n%5 == 0 {
+			// The radial angle about ±π/4 or ±π/2: the rotated vectors'
+			// cross product about ±dot, or dot about 0.
+			a := []float64{math.Pi / 4, -math.Pi / 4, math.Pi / 2, -math.Pi / 2, 3 * math.Pi / 4}[rng.IntN(5)] + rng.NormFloat64()*1e-6
+			vax, vay := float64(pk.ax-pi.ax), float64(pk.ay-pi.ay)
+			l := math.Hypot(vax, vay)
+			ang := math.Atan2(vay, vax) - a - float64(pi.d)
+			pk.bx = pi.bx + float32(l*math.Cos(ang))
+			pk.by = pi.by + float32(l*math.Sin(ang))
+		}
+		check(pi, pk)
+		check(pk, pi)
 	}
 }
 

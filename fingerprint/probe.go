@@ -110,12 +110,14 @@ type Probe struct {
 	rho    [maxRelax][maxRelax]float32
 	eff    [maxRelax]float32
 	order  [maxRelax]int
-	rot    [maxRelax]rotation
+	pairs  [maxRelax]relaxPair
 }
 
-// rotation is the rotation δ from a candidate minutia to the probe minutia
-// of a selected pair, with its cosine and sine.
-type rotation struct{ d, cos, sin float32 }
+// relaxPair is a selected pair as compat reads it: the positions of the
+// probe minutia (ax, ay) and of the candidate minutia (bx, by), and the
+// rotation d from the candidate minutia to the probe minutia, in
+// [−π, π), with its cosine and sine.
+type relaxPair struct{ ax, ay, bx, by, d, cos, sin float32 }
 
 // pairSim is one candidate correspondence: probe cylinder a, candidate
 // cylinder b, local similarity s.
@@ -363,17 +365,19 @@ func (pr *Probe) relax(a []cylinder, c *Prepared, n int) (float64, *cylinder, *c
 	for i, p := range sel {
 		ca, cb := &a[p.a], &b[p.b]
 		// cos and sin of θa − θb from those of θa and θb.
-		pr.rot[i] = rotation{
+		pr.pairs[i] = relaxPair{
+			ax: ca.x, ay: ca.y, bx: cb.x, by: cb.y,
 			d:   wrap32(ca.theta - cb.theta),
 			cos: ca.cos*cb.cos + ca.sin*cb.sin,
 			sin: ca.sin*cb.cos - ca.cos*cb.sin,
 		}
 	}
-	for i := range sel {
+	pairs := pr.pairs[:m]
+	for i := range pairs {
 		pr.rho[i][i] = 0
-		ai, bi := &a[sel[i].a], &b[sel[i].b]
+		pi := &pairs[i]
 		for k := i + 1; k < m; k++ {
-			r := compat(ai, &a[sel[k].a], bi, &b[sel[k].b], &pr.rot[i], pr.rot[k].d)
+			r := compat(pi, &pairs[k])
 			pr.rho[i][k] = r
 			pr.rho[k][i] = r
 		}
@@ -578,40 +582,59 @@ var lutDist, lutAng, lutTan = func() (d, a, t [lutN + 1]float32) {
 	return
 }()
 
-// compat is ρ of the MCC paper for pairs (ai, bi) and (ak, bk), whose
-// rotations from candidate to probe are ri and dk: how well the distance
-// (d1), the direction difference (d2) and the radial angle (d3) of ai→ak
-// agree with those of bi→bk. d2 is the difference of the rotations; d3 is
-// the angle between ai→ak and bi→bk rotated by ri, taken from its tangent
-// (|d3| < π/4 ⇔ |cross| < dot), so no arctangent is needed.
-// compatibilityReference in the tests is the formula as the paper writes it.
-func compat(ai, ak, bi, bk *cylinder, ri *rotation, dk float32) float32 {
-	d2 := absAngle(ri.d - dk)
-	if d2 >= lutAngMx {
-		return 0
-	}
-	vax, vay := ak.x-ai.x, ak.y-ai.y
-	vbx, vby := bk.x-bi.x, bk.y-bi.y
+// compat is ρ of the MCC paper for the selected pairs pi and pk: how well
+// the distance (d1), the direction difference (d2) and the radial angle
+// (d3) of ai→ak agree with those of bi→bk. d2 is the difference of the
+// rotations; d3 is the angle between ai→ak and bi→bk rotated by pi's
+// rotation, taken from its tangent (|d3| < π/4 ⇔ |cross| < dot), so no
+// arctangent is needed. compatibilityReference in the tests is the
+// formula as the paper writes it.
+//
+// compat has no branch: which pairs are compatible is unpredictable, and
+// the mispredicted early returns cost more than computing every term. A
+// term out of its table's range (d2 ≥ π/4, d1 ≥ 16, or not |cross| < dot)
+// takes the index lutN, whose entry is 0, so that ρ is +0 exactly as an
+// early return gave (compatBranchy in the tests, TestCompatMatchesBranchy).
+func compat(pi, pk *relaxPair) float32 {
+	// d2: |d| wrapped to [0, π] as absAngle does, the rotations being in
+	// [−π, π): where |d| ≥ π, 2π − |d| is exactly d + 2π or −(d − 2π),
+	// rounded alike, and elsewhere it exceeds |d|.
+	d := abs32(pi.d - pk.d)
+	d2 := min(d, 2*math.Pi-d)
+	vax, vay := pk.ax-pi.ax, pk.ay-pi.ay
+	vbx, vby := pk.bx-pi.bx, pk.by-pi.by
 	da := float32(math.Sqrt(float64(vax*vax + vay*vay)))
 	db := float32(math.Sqrt(float64(vbx*vbx + vby*vby)))
-	d1 := da - db
-	if d1 < 0 {
-		d1 = -d1
-	}
-	if d1 >= lutDistMx {
-		return 0
-	}
-	wx := ri.cos*vbx - ri.sin*vby
-	wy := ri.sin*vbx + ri.cos*vby
+	d1 := abs32(da - db)
+	wx := pi.cos*vbx - pi.sin*vby
+	wy := pi.sin*vbx + pi.cos*vby
 	dot := wx*vax + wy*vay
-	cross := wx*vay - wy*vax
-	if cross < 0 {
-		cross = -cross
-	}
-	if dot <= 0 || cross >= dot {
-		return 0
-	}
-	return lutDist[int(d1*(lutN/lutDistMx))] * lutAng[int(d2*(lutN/lutAngMx))] * lutTan[int(cross/dot*lutN)]
+	cross := abs32(wx*vay - wy*vax)
+	// cross ≥ dot > 0 gives a ratio ≥ 1, an index ≥ lutN; dot ≤ 0 (its
+	// bits, as a signed integer, ≤ 0) gives a negative, infinite or NaN
+	// ratio, whose conversion is platform-dependent, so its index is
+	// made out of range by setting every bit.
+	bad := uint((int64(int32(math.Float32bits(dot))) - 1) >> 63)
+	i3 := uint(int(cross/dot*lutN)) | bad
+	// d1 ≥ lutDistMx ⇔ d1·(lutN/lutDistMx) ≥ lutN, the factor being 16;
+	// d2·(lutN/lutAngMx) rounds to lutN at d2 = lutAngMx, so every d2 ≥
+	// lutAngMx reaches the sentinel too.
+	i1 := uint(int(d1 * (lutN / lutDistMx)))
+	i2 := uint(int(d2 * (lutN / lutAngMx)))
+	return lutDist[lutIndex(i1)] * lutAng[lutIndex(i2)] * lutTan[lutIndex(i3)]
+}
+
+// lutIndex is min(i, lutN) without a branch (a conditional move is not
+// what the compiler makes of min here, and the comparisons are
+// unpredictable): the borrow of lutN − i selects lutN.
+func lutIndex(i uint) uint {
+	_, over := bits.Sub(lutN, i, 0)
+	return i + (lutN-i)&-over
+}
+
+// abs32 is |x|, by clearing the sign bit rather than by a branch.
+func abs32(x float32) float32 {
+	return math.Float32frombits(math.Float32bits(x) &^ (1 << 31))
 }
 
 // wrap32 normalises an angle difference to [−π, π).
