@@ -99,6 +99,7 @@ type Probe struct {
 	p    Prepared
 	fpts []fieldPoint // the foreground blocks of p's field
 
+	ext    [3 * maxMatchM]float32
 	keys   [maxMatchM * maxMatchM]uint32
 	sorted [maxMatchM * maxMatchM]uint32
 	hist   [256]uint16
@@ -170,27 +171,24 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 	keys := &pr.keys
 	n := 0
 	// The candidates within δθ of a[i] are the window [lo, hi) of b
-	// repeated three times, shifted by −2π, 0 and +2π (theta below):
-	// a is sorted by direction too, so the window only moves forward.
+	// repeated three times, shifted by −2π, 0 and +2π (the directions in
+	// ext, laid out once rather than recomputed at every step of the
+	// walk): a is sorted by direction too, so the window only moves
+	// forward.
 	nb3 := 3 * len(b)
-	theta := func(e int) float32 {
-		k := 0
-		if e >= len(b) {
-			k = 1
-			if e >= 2*len(b) {
-				k = 2
-			}
-		}
-		return b[e-k*len(b)].theta + float32(k-1)*(2*math.Pi)
+	ext := pr.ext[:nb3]
+	for j := range b {
+		t := b[j].theta
+		ext[j], ext[len(b)+j], ext[2*len(b)+j] = t-2*math.Pi, t, t+2*math.Pi
 	}
 	lo, hi := 0, 0
 	for i := range a {
 		ca := &a[i]
-		for lo < nb3 && theta(lo) < ca.theta-mccMaxDir {
+		for lo < nb3 && ext[lo] < ca.theta-mccMaxDir {
 			lo++
 		}
 		hi = max(hi, lo)
-		for hi < nb3 && theta(hi) <= ca.theta+mccMaxDir {
+		for hi < nb3 && ext[hi] <= ca.theta+mccMaxDir {
 			hi++
 		}
 		for e := lo; e < hi; {
