@@ -659,6 +659,63 @@ func consolidateReference(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 	return m
 }
 
+// consolDir reports whether directions t and th (radians, in [0, 2π))
+// are within consolAngle of each other.
+func consolDir(t, th float32) bool {
+	d := t - th
+	if d < -math.Pi {
+		d += 2 * math.Pi
+	} else if d >= math.Pi {
+		d -= 2 * math.Pi
+	}
+	return d <= consolAngle && d >= -consolAngle
+}
+
+// TestConsolDirOut compares consolDirOut with consolDir on random
+// directions and on directions consolAngle and π apart, either side by a
+// few ulps.
+func TestConsolDirOut(t *testing.T) {
+	if want := math.Float32bits(consolAngle); consolAngleBits != want {
+		t.Fatalf("consolAngleBits %#x, want %#x", consolAngleBits, want)
+	}
+	rng := rand.New(rand.NewPCG(43, 44))
+	check := func(t0, th float32) {
+		t.Helper()
+		want := uint64(1)
+		if consolDir(t0, th) {
+			want = 0
+		}
+		if got := consolDirOut(t0, th); got != want {
+			t.Fatalf("consolDirOut(%v, %v) = %d, consolDir %v", t0, th, got, want == 0)
+		}
+	}
+	// dir is v reduced to [0, 2π) as the directions are.
+	dir := func(v float32) float32 {
+		if v < 0 {
+			v += 2 * math.Pi
+		} else if v >= 2*math.Pi {
+			v -= 2 * math.Pi
+		}
+		return v
+	}
+	for n := 0; n < 200000; n++ {
+		th := dir(rng.Float32() * 2 * math.Pi)
+		check(dir(rng.Float32()*2*math.Pi), th)
+		for _, off := range []float32{consolAngle, -consolAngle, math.Pi, -math.Pi, 2*math.Pi - consolAngle, consolAngle - 2*math.Pi} {
+			v := th + off
+			for range 3 {
+				check(dir(v), th)
+				v = math.Nextafter32(v, 10)
+			}
+			v = th + off
+			for range 3 {
+				v = math.Nextafter32(v, -10)
+				check(dir(v), th)
+			}
+		}
+	}
+}
+
 func TestConsolidateMatchesReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	for n := 0; n < 60; n++ {

@@ -462,19 +462,28 @@ const (
 
 // consolidate aligns a on b by the pair (pa, pb) and counts the minutiae
 // of a that land within consolDist of a minutia of b whose direction is
-// within consolAngle (consolDir), one to one: each minutia of a in turn
+// within consolAngle (consolDirOut), one to one: each minutia of a in turn
 // takes the nearest unused one of b (the lowest index on a tie). Only the
 // grid cells of b within consolDist are searched (consolidateReference in
 // the tests searches all of b).
+//
+// The search of a cell has no branch but its loop's: whether a minutia of
+// b is near enough, unused and aligned is unpredictable. Each candidate
+// gets the key (distance, index), both as unsigned integers (a float32
+// distance ≥ 0 orders as its bits), set to all ones when it is used or
+// misaligned; the least key is the nearest, then the lowest index, as
+// the cells are visited in any order.
 func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 	b := c.cyl
 	rot := pb.theta - pa.theta
 	// cos and sin of θb − θa from those of θa and θb.
 	sn, cs := pb.sin*pa.cos-pb.cos*pa.sin, pb.cos*pa.cos+pb.sin*pa.sin
-	used := &pr.used[1]
-	clear(used[:len(b)])
+	var used uint64 // bit j: b[j] is taken (len(b) ≤ maxMatchM = 64)
 	gw, gh, inv := c.gw, c.gh, c.inv
 	start, idx := c.gstart, c.gidx
+	// none is the key of a candidate at exactly consolDist: a key must be
+	// below it to count.
+	none := uint64(math.Float32bits(consolDist*consolDist)) << 8
 	m := 0
 	for i := range a {
 		ca := &a[i]
@@ -496,41 +505,43 @@ func (pr *Probe) consolidate(a []cylinder, c *Prepared, pa, pb *cylinder) int {
 		r := consolDist * inv
 		gx0, gx1 := max(int32(rx-r), 0), min(int32(rx+r), gw-1)
 		gy0, gy1 := max(int32(ry-r), 0), min(int32(ry+r), gh-1)
-		bestJ, bestD := -1, float32(consolDist*consolDist)
+		best := none
 		for gy := gy0; gy <= gy1; gy++ {
 			row := int(gy * gw)
 			for k := start[row+int(gx0)]; k < start[row+int(gx1)+1]; k++ {
-				j := int(idx[k])
+				j := idx[k]
 				cb := &b[j]
 				ex, ey := cb.x-x, cb.y-y
 				d := ex*ex + ey*ey
-				// Cells hold ascending indices but are visited out of
-				// order: an equal distance wins only by a lower index.
-				if d > bestD || d == bestD && j > bestJ || used[j] || !consolDir(cb.theta, th) {
-					continue
-				}
-				bestJ, bestD = j, d
+				key := uint64(math.Float32bits(d))<<8 | uint64(j)
+				key |= -(used>>j&1 | consolDirOut(cb.theta, th))
+				_, less := bits.Sub64(key, best, 0)
+				best += (key - best) & -less
 			}
 		}
-		if bestJ >= 0 {
-			used[bestJ] = true
-			m++
-		}
+		_, found := bits.Sub64(best, none, 0)
+		used |= found << (best & 0xff)
+		m += int(found)
 	}
 	return m
 }
 
-// consolDir reports whether directions t and th (radians, in [0, 2π))
-// are within consolAngle of each other.
-func consolDir(t, th float32) bool {
-	d := t - th
-	if d < -math.Pi {
-		d += 2 * math.Pi
-	} else if d >= math.Pi {
-		d -= 2 * math.Pi
-	}
-	return d <= consolAngle && d >= -consolAngle
+// consolDirOut is 0 where directions t and th (radians, in [0, 2π)) are
+// within consolAngle of each other and 1 elsewhere, without a branch; it
+// equals consolDir in the tests, which wraps t − th to [−π, π) first
+// (TestConsolDirOut). |t − th| wraps to 2π − |t − th|, exactly the
+// rounded sum consolDir wraps by, where |t − th| ≥ π, and elsewhere
+// 2π − |t − th| exceeds π, so the directions agree when either is within
+// consolAngle. Non-negative float32 values order as their bits, and the
+// bits are below 2³¹, so lim − b borrows, setting bit 31, when b > lim.
+func consolDirOut(t, th float32) uint64 {
+	ad := abs32(t - th)
+	const lim = consolAngleBits
+	return uint64((lim-math.Float32bits(ad))>>31) & uint64((lim-math.Float32bits(2*math.Pi-ad))>>31)
 }
+
+// consolAngleBits is math.Float32bits(consolAngle) (TestConsolDirOut).
+const consolAngleBits = 0x3f060a92
 
 // LSS-R parameters of the MCC paper (section 4).
 const (
