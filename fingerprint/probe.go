@@ -240,12 +240,20 @@ func (pr *Probe) localSimilarities(a []cylinder, c *Prepared) int {
 		hist[c] = pos
 		pos += cnt
 	}
-	out := pr.sorted[:pos]
+	// The keys at or above cut (a few dozen of the hundreds) are first
+	// compacted in place without a branch, as which ones pass is
+	// unpredictable: each is written, and counted when k − cut·2²⁴ does
+	// not borrow.
+	w, lim := 0, uint64(cut)<<24
 	for _, k := range keys[:n] {
-		if b := k >> 24; int(b) >= cut {
-			out[hist[b]] = k
-			hist[b]++
-		}
+		keys[w] = k
+		w += int(1 - (uint64(k)-lim)>>63)
+	}
+	out := pr.sorted[:pos]
+	for _, k := range keys[:w] {
+		b := k >> 24
+		out[hist[b]] = k
+		hist[b]++
 	}
 	if len(out) > 4*topPairs {
 		slices.Sort(out)
