@@ -106,7 +106,6 @@ type Probe struct {
 	hist2  [256]uint16
 	top    [topPairs]pairSim
 	sel    [maxRelax]pairSim
-	used   [2][maxMatchM]bool
 	lam    [2][maxRelax]float32
 	rho    [maxRelax][maxRelax]float32
 	eff    [maxRelax]float32
@@ -346,20 +345,20 @@ func (pr *Probe) relax(a []cylinder, c *Prepared, n int) (float64, *cylinder, *c
 	b := c.cyl
 	minAB := min(len(a), len(b))
 	nR := min(minAB, maxRelax)
-	for i := range pr.used {
-		clear(pr.used[i][:])
-	}
+	// Greedy one-to-one selection, best first. Whether a pair's minutiae
+	// are taken is unpredictable, so every pair is written and counted by
+	// a bit (cylinder indices < maxMatchM = 64: the taken ones are masks).
+	var usedA, usedB uint64
 	m := 0
 	for _, p := range pr.top[:n] {
 		if m == nR {
 			break
 		}
-		if pr.used[0][p.a] || pr.used[1][p.b] {
-			continue
-		}
-		pr.used[0][p.a], pr.used[1][p.b] = true, true
+		take := (usedA>>p.a|usedB>>p.b)&1 ^ 1
 		pr.sel[m] = p
-		m++
+		m += int(take)
+		usedA |= take << p.a
+		usedB |= take << p.b
 	}
 	nP := numPairs(minAB)
 	if m < nP {
@@ -401,13 +400,20 @@ func (pr *Probe) relax(a []cylinder, c *Prepared, n int) (float64, *cylinder, *c
 	for i := range eff {
 		eff[i] = cur[i] / sel[i].s
 	}
+	// A selection sort without branches in its inner loop (which pair is
+	// more efficient is unpredictable): the key of ord[k] is its
+	// efficiency's bits, then 255 − k, so that the largest key is the
+	// first of the most efficient, as a strict > scan finds it. The
+	// efficiencies are ≥ 0 and finite (λ ≥ 0, s > 0), and such float32
+	// values order as their bits.
 	for i := 0; i < nP; i++ {
-		best := i
-		for k := i + 1; k < m; k++ {
-			if eff[ord[k]] > eff[ord[best]] {
-				best = k
-			}
+		var top uint64
+		for k := i; k < m; k++ {
+			key := uint64(math.Float32bits(eff[ord[k]]))<<8 | uint64(255-k)
+			_, less := bits.Sub64(top, key, 0)
+			top += (key - top) & -less
 		}
+		best := 255 - int(top&0xff)
 		ord[i], ord[best] = ord[best], ord[i]
 	}
 	var sum float32
