@@ -42,6 +42,10 @@ type analysis struct {
 	medianPeriod float64
 	grayStd      float64
 
+	// limitOutliers' buffers: the other image (winsorized, or as given when
+	// the winsorized one is kept) and the fields of the image as given.
+	alt, saved []float32
+
 	// Enhancement and skeleton, padded like img.
 	enh    []float32
 	tmp    []float32
@@ -97,6 +101,7 @@ func (a *analysis) run(g *image.Gray, minutiae bool) error {
 		a.medianPeriod = nominalPeriod
 		return nil
 	}
+	a.limitOutliers()
 	a.frequency()
 	if minutiae {
 		a.enhance()
