@@ -21,7 +21,7 @@ package fingerprint
 // image is kept only when the field measured on it is more coherent over the
 // foreground than the field of the image as given: coherence is the
 // reliability of the averaged squared gradient (Bazen and Gerez 2002, the
-// reference of orientation).
+// method orientation implements).
 const (
 	winsorK  = 3.0
 	madSigma = 1.4826 // σ of a normal distribution per unit of MAD

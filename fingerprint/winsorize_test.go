@@ -13,14 +13,11 @@ import (
 // about frac of the image: the pattern of a dry impression with pores and
 // dirt.
 func speckledGrating(w, h int, theta, amp, frac float64, seed uint64) *image.Gray {
-	g := image.NewGray(image.Rect(0, 0, w, h))
+	g := grating(w, h, theta, 9, 0, seed) // 128 ± 80, rescaled below
 	rng := rand.New(rand.NewPCG(seed, 2))
-	nx, ny := -math.Sin(theta), math.Cos(theta)
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			v := 170 + amp*math.Cos(2*math.Pi*(float64(x)*nx+float64(y)*ny)/9) + rng.NormFloat64()*2
-			g.Pix[y*g.Stride+x] = uint8(max(0, min(255, math.Round(v))))
-		}
+	for i, v := range g.Pix {
+		f := 170 + (float64(v)-128)*amp/80 + rng.NormFloat64()*2
+		g.Pix[i] = uint8(max(0, min(255, math.Round(f))))
 	}
 	for n := int(frac * float64(w*h) / 13); n > 0; n-- {
 		cx, cy := rng.IntN(w), rng.IntN(h)
@@ -88,16 +85,28 @@ func padded(a *analysis, g *image.Gray) []float32 {
 	return b.img
 }
 
+// saturated is a grating brightened until 55 % of its pixels are 255: a
+// print more than half of which is one saturated level, MAD 0.
+func saturated(w, h int) *image.Gray {
+	g := grating(w, h, 0.7, 9, 0, 1)
+	for i, v := range g.Pix {
+		g.Pix[i] = uint8(min(255, int(v)+140))
+	}
+	return g
+}
+
 func TestWinsorize(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		g       *image.Gray
 		outside bool
+		lo      float32 // the band's lower end when the case pins it
 	}{
-		{"clean grating", grating(160, 160, 0.7, 9, 0, 1), false},
-		{"noisy grating", grating(160, 160, 0.7, 9, 20, 1), false},
-		{"faint grating with specks", speckledGrating(160, 160, 0.7, 8, 0.05, 1), true},
-		{"fragments", fragments(160, 160, 0.7, 1), true},
+		{"clean grating", grating(160, 160, 0.7, 9, 0, 1), false, 0},
+		{"noisy grating", grating(160, 160, 0.7, 9, 20, 1), false, 0},
+		{"faint grating with specks", speckledGrating(160, 160, 0.7, 8, 0.05, 1), true, 0},
+		{"fragments", fragments(160, 160, 0.7, 1), true, 0},
+		{"saturated: MAD taken as one level", saturated(160, 160), true, 255 - winsorK*madSigma},
 	} {
 		a := new(analysis)
 		if err := a.run(tc.g, false); err != nil {
@@ -105,6 +114,9 @@ func TestWinsorize(t *testing.T) {
 		}
 		a.img = padded(a, tc.g) // undo limitOutliers
 		lo, hi := bandReference(tc.g, a.mask, a.bw)
+		if tc.lo != 0 && lo != tc.lo {
+			t.Errorf("%s: band %.2f..%.2f, want it from %.2f", tc.name, lo, hi, tc.lo)
+		}
 		dst := make([]float32, len(a.img))
 		for i := range dst {
 			dst[i] = -1
@@ -122,30 +134,6 @@ func TestWinsorize(t *testing.T) {
 			if dst[i] != want {
 				t.Fatalf("%s: pixel %d: %v limited to %v, want %v (band %.1f..%.1f)", tc.name, i, v, dst[i], want, lo, hi)
 			}
-		}
-	}
-}
-
-// TestWinsorizeSaturated checks the band of a print more than half of
-// which is one saturated level: MAD 0, taken as one gray level.
-func TestWinsorizeSaturated(t *testing.T) {
-	g := grating(160, 160, 0.7, 9, 0, 1)
-	for i, v := range g.Pix {
-		g.Pix[i] = uint8(min(255, int(v)+140)) // 55 % of the pixels clip at 255
-	}
-	a := new(analysis)
-	if err := a.run(g, false); err != nil {
-		t.Fatal(err)
-	}
-	a.img = padded(a, g)
-	dst := make([]float32, len(a.img))
-	if !a.winsorize(dst) {
-		t.Fatal("nothing limited")
-	}
-	lo := float32(255 - winsorK*madSigma)
-	for i, v := range a.img {
-		if want := max(v, lo); dst[i] != want {
-			t.Fatalf("pixel %d: %v limited to %v, want %v", i, v, dst[i], want)
 		}
 	}
 }
