@@ -248,7 +248,6 @@ func TestCompatMatchesBranchy(t *testing.T) {
 			}
 		}
 	}
-	wrapR := func(d float32) float32 { return wrap32(d) }
 	for n := 0; n < 400000; n++ {
 		pi := &relaxPair{ax: rng.Float32() * 300, ay: rng.Float32() * 300}
 		pk := &relaxPair{ax: rng.Float32() * 300, ay: rng.Float32() * 300}
@@ -276,12 +275,12 @@ func TestCompatMatchesBranchy(t *testing.T) {
 			move(pk, 0)
 			pk.bx = pi.bx + (pk.bx-pi.bx)*(1+16/max(1, float32(math.Hypot(float64(pk.bx-pi.bx), float64(pk.by-pi.by)))))*float32(1+rng.NormFloat64()*1e-6)
 		}
-		pi.d = wrapR(rot + float32(rng.NormFloat64()*0.3))
-		pk.d = wrapR(pi.d + float32(rng.NormFloat64()*0.5))
+		pi.d = wrap32(rot + float32(rng.NormFloat64()*0.3))
+		pk.d = wrap32(pi.d + float32(rng.NormFloat64()*0.5))
 		if n%3 == 0 {
-			pi.d, pk.d = wrapR(rots[rng.IntN(len(rots))]), 0
+			pi.d, pk.d = wrap32(rots[rng.IntN(len(rots))]), 0
 			if rng.IntN(2) == 0 {
-				pk.d, pi.d = pi.d, wrapR(pi.d+rots[rng.IntN(len(rots))])
+				pk.d, pi.d = pi.d, wrap32(pi.d+rots[rng.IntN(len(rots))])
 			}
 		}
 		s, c := math.Sincos(float64(pi.d))
