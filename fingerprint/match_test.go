@@ -187,6 +187,15 @@ func testRelaxPair(ca, cb *cylinder) *relaxPair {
 	return p
 }
 
+// absAngle is |wrap32(d)|, as compatBranchy reads d2.
+func absAngle(d float32) float32 {
+	d = wrap32(d)
+	if d < 0 {
+		return -d
+	}
+	return d
+}
+
 // compatBranchy is compat with an early return for each term out of its
 // table's range, as compat was written before it lost its branches.
 func compatBranchy(pi, pk *relaxPair) float32 {

@@ -670,12 +670,3 @@ func wrap32(d float32) float32 {
 	}
 	return d
 }
-
-// absAngle is |wrap32(d)|.
-func absAngle(d float32) float32 {
-	d = wrap32(d)
-	if d < 0 {
-		return -d
-	}
-	return d
-}
