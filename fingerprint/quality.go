@@ -84,7 +84,7 @@ func (a *analysis) quality() QualityReport {
 	scale := a.estimatedScale()
 	ppmm := 500 * scale / 25.4
 	var fgPixels int
-	var coh, clar float64
+	var clar float64
 	consistent := 0
 	bw, bh := a.bw, a.bh
 	var nb [9]float32
@@ -95,7 +95,6 @@ func (a *analysis) quality() QualityReport {
 				continue
 			}
 			fgPixels += blockPixels(bx, by, a.w, a.h)
-			coh += float64(a.coh[i])
 			clar += float64(a.clarity[i])
 			if !a.freqOK[i] {
 				continue
@@ -120,7 +119,7 @@ func (a *analysis) quality() QualityReport {
 		}
 	}
 	nf := float64(a.fgBlocks)
-	r.OrientationCertainty = coh / nf
+	r.OrientationCertainty = a.meanCoherence()
 	r.Clarity = clar / nf
 	r.FrequencyConsistency = float64(consistent) / nf
 	area := float64(fgPixels) / (ppmm * ppmm)

@@ -55,20 +55,19 @@ func (a *analysis) limitOutliers() {
 	}
 }
 
-// meanCoherence is the mean of a.coh over the foreground blocks.
+// meanCoherence is the mean of a.coh over the foreground blocks (0 when
+// there are none).
 func (a *analysis) meanCoherence() float64 {
+	if a.fgBlocks == 0 {
+		return 0
+	}
 	var s float64
-	n := 0
 	for i, m := range a.mask {
 		if m {
 			s += float64(a.coh[i])
-			n++
 		}
 	}
-	if n == 0 {
-		return 0
-	}
-	return s / float64(n)
+	return s / float64(a.fgBlocks)
 }
 
 // winsorize writes a.img limited to the band median ± winsorK·σ of the
